@@ -1,0 +1,193 @@
+"""Typed game events: one pydantic discriminated union, the only record of a game.
+
+Every event carries ``game_id``, ``seq`` (0, 1, 2, ... per game), ``day``, ``phase`` and ``audience``:
+``None`` means public; otherwise the tuple of players who saw it *when it happened* (a Faithful recruited
+later does not see earlier Traitor-channel talk). An empty tuple means only the host (omniscient) saw it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Role = Literal["faithful", "traitor"]
+Phase = Literal["setup", "breakfast", "mission", "roundtable", "night", "end"]
+VoteKind = Literal["banish", "murder", "recruit", "endgame"]
+Channel = Literal["public", "traitors"]
+Winner = Literal["faithful", "traitors"]
+
+END, BANISH_AGAIN = "end", "banish_again"
+NO_RECRUIT = "none"
+
+
+class PlayerInfo(BaseModel):
+    """A seat: its name and who plays it (agent kind or model id), and an optional persona."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    agent: str
+    persona: str = ""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    game_id: str
+    seq: int = Field(ge=0)
+    day: int = Field(ge=0)
+    phase: Phase
+    audience: tuple[str, ...] | None = None
+
+    def visible_to(self, player: str) -> bool:
+        """Whether ``player`` saw this event."""
+        return self.audience is None or player in self.audience
+
+
+class GameCreated(_Event):
+    type: Literal["game_created"] = "game_created"
+    scenario: str
+    config: dict
+    seed: int
+    players: tuple[PlayerInfo, ...]
+
+
+class RolesAssigned(_Event):
+    """Secret role of every seat (host only; views derive each player's own knowledge from it)."""
+
+    type: Literal["roles_assigned"] = "roles_assigned"
+    roles: dict[str, Role]
+
+
+class DayStarted(_Event):
+    type: Literal["day_started"] = "day_started"
+
+
+class MissionCompleted(_Event):
+    type: Literal["mission_completed"] = "mission_completed"
+    success: bool
+    pot_added: int
+    pot_total: int
+
+
+class ShieldAwarded(_Event):
+    type: Literal["shield_awarded"] = "shield_awarded"
+    player: str
+
+
+class Statement(_Event):
+    type: Literal["statement"] = "statement"
+    speaker: str
+    channel: Channel
+    turn: int
+    text: str
+    accuses: tuple[str, ...] = ()
+    defends: tuple[str, ...] = ()
+
+
+class BeliefReported(_Event):
+    """An observer's P(traitor) for each other living player."""
+
+    type: Literal["belief_reported"] = "belief_reported"
+    observer: str
+    beliefs: dict[str, float]
+
+
+class VoteCast(_Event):
+    """One ballot paper. ``valid`` is False when the agent gave no legal choice after retries (not counted)."""
+
+    type: Literal["vote_cast"] = "vote_cast"
+    kind: VoteKind
+    ballot: int
+    voter: str
+    target: str | None
+    valid: bool = True
+
+
+class VoteResult(_Event):
+    type: Literal["vote_result"] = "vote_result"
+    kind: VoteKind
+    ballot: int
+    counts: dict[str, int]
+    outcome: Literal["decided", "tie", "tie_broken", "no_decision"]
+    target: str | None = None
+    tied: tuple[str, ...] = ()
+
+
+class Banished(_Event):
+    type: Literal["banished"] = "banished"
+    player: str
+    revealed_role: Role | None
+
+
+class Murdered(_Event):
+    type: Literal["murdered"] = "murdered"
+    player: str
+
+
+class MurderBlocked(_Event):
+    """The chosen victim held a shield; nobody dies tonight."""
+
+    type: Literal["murder_blocked"] = "murder_blocked"
+    player: str
+
+
+class RecruitOffered(_Event):
+    type: Literal["recruit_offered"] = "recruit_offered"
+    player: str
+    ultimatum: bool
+
+
+class RecruitAnswered(_Event):
+    type: Literal["recruit_answered"] = "recruit_answered"
+    player: str
+    accepted: bool
+
+
+class DecisionFallback(_Event):
+    """An agent gave no legal decision after the allowed retries; the engine used a fallback (host only)."""
+
+    type: Literal["decision_fallback"] = "decision_fallback"
+    player: str
+    kind: str
+    attempts: int
+    error: str
+
+
+class GameEnded(_Event):
+    type: Literal["game_ended"] = "game_ended"
+    winner: Winner
+    reason: Literal["all_traitors_gone", "parity", "endgame_vote", "max_days"]
+    roles: dict[str, Role]
+
+
+Event = Annotated[
+    GameCreated
+    | RolesAssigned
+    | DayStarted
+    | MissionCompleted
+    | ShieldAwarded
+    | Statement
+    | BeliefReported
+    | VoteCast
+    | VoteResult
+    | Banished
+    | Murdered
+    | MurderBlocked
+    | RecruitOffered
+    | RecruitAnswered
+    | DecisionFallback
+    | GameEnded,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_to_json(event: Event) -> str:
+    """Canonical JSON of an event (what the store keeps; byte-identical for equal events)."""
+    return event.model_dump_json()
+
+
+def event_from_json(text: str | bytes) -> Event:
+    """Parse one event from its canonical JSON."""
+    return EVENT_ADAPTER.validate_json(text)

@@ -1,0 +1,194 @@
+"""The SQL event store (SQLAlchemy 2 Core): any URL, SQLite by default, idempotent batch appends.
+
+``events`` is the record of every game (unique ``game_id, seq``); ``games`` is a summary row per game kept
+in the same transaction as the events that change it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    exc,
+    insert,
+    make_url,
+    select,
+    update,
+)
+
+from traitors.events import Event, GameCreated, GameEnded, event_from_json, event_to_json
+
+DEFAULT_URL = "sqlite:///traitors.db"
+
+metadata = MetaData()
+
+games = Table(
+    "games",
+    metadata,
+    Column("game_id", String(128), primary_key=True),
+    Column("scenario", String(128), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("n_players", Integer, nullable=False),
+    Column("n_traitors", Integer, nullable=False),
+    Column("agents", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("winner", String(16)),
+    Column("days", Integer, nullable=False, default=0),
+    Column("n_events", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("game_id", String(128), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("day", Integer, nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Index("ix_events_type", "type"),
+)
+
+
+class StoreError(RuntimeError):
+    """A database that cannot be used; ``str()`` is one line and never shows a password."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL given, else ``TRAITORS_DB``, else ``sqlite:///traitors.db``."""
+    return url or os.environ.get("TRAITORS_DB") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """A SQLAlchemy engine for ``url`` with SQLite tuned for concurrent games; raises :class:`StoreError`."""
+    raw = resolve_url(url)
+    try:
+        parsed = make_url(raw)
+    except exc.ArgumentError:
+        raise StoreError(f"invalid database URL {raw!r}: expected e.g. sqlite:///traitors.db") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(parsed)
+    except (exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as err:
+        raise StoreError(f"database URL {shown}: driver not available ({err})") from None
+    except exc.ArgumentError as err:
+        raise StoreError(f"database URL {shown}: {err}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Store:
+    """Events and game summaries in one SQL database. Implements the engine's ``EventSink``."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.engine = open_engine(url)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+        try:
+            if create:
+                metadata.create_all(self.engine)
+            else:
+                with self.engine.connect():
+                    pass
+        except exc.SQLAlchemyError as err:
+            self.engine.dispose()
+            detail = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err).strip() else "error"
+            raise StoreError(f"cannot open database {self.url}: {detail}") from None
+
+    def close(self) -> None:
+        """Release connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def append(self, batch: Sequence[Event]) -> None:
+        """Store one batch atomically. Re-appending identical events is a no-op; a different event at
+        an existing (game_id, seq) raises :class:`StoreError`."""
+        if not batch:
+            return
+        game_id = batch[0].game_id
+        rows = [
+            {"game_id": e.game_id, "seq": e.seq, "day": e.day, "phase": e.phase, "type": e.type,
+             "payload": event_to_json(e)}
+            for e in batch
+        ]
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            stored = dict(conn.execute(
+                select(events.c.seq, events.c.payload).where(
+                    events.c.game_id == game_id, events.c.seq >= rows[0]["seq"],
+                    events.c.seq <= rows[-1]["seq"])).all())
+            for row in rows:
+                if row["seq"] in stored and stored[row["seq"]] != row["payload"]:
+                    raise StoreError(f"game {game_id}: a different event is already stored at seq {row['seq']}")
+            fresh = [r for r in rows if r["seq"] not in stored]
+            if not fresh:
+                return
+            for e in batch:
+                if isinstance(e, GameCreated) and e.seq not in stored:
+                    conn.execute(insert(games).values(
+                        game_id=e.game_id, scenario=e.scenario, seed=e.seed, n_players=len(e.players),
+                        n_traitors=e.config["traitors"], agents=",".join(sorted({p.agent for p in e.players})),
+                        status="running", days=0, n_events=0, created_at=now, updated_at=now))
+            conn.execute(insert(events), fresh)
+            last = batch[-1]
+            values: dict[str, Any] = {"days": last.day, "n_events": last.seq + 1, "updated_at": now}
+            if isinstance(last, GameEnded):
+                values.update(status="finished", winner=last.winner)
+            conn.execute(update(games).where(games.c.game_id == game_id).values(**values))
+
+    def load_events(self, game_id: str) -> list[Event]:
+        """All events of a game in seq order (empty if unknown)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events.c.payload).where(events.c.game_id == game_id).order_by(events.c.seq))
+            return [event_from_json(r[0]) for r in rows]
+
+    def games(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Game summary rows, newest first."""
+        query = select(games).order_by(games.c.created_at.desc(), games.c.game_id)
+        if status:
+            query = query.where(games.c.status == status)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def game(self, game_id: str) -> dict[str, Any] | None:
+        """One game's summary row, or ``None``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(games).where(games.c.game_id == game_id)).first()
+            return dict(row._mapping) if row else None
+
+    def find_games(self, prefix: str) -> list[str]:
+        """Game ids starting with ``prefix`` (for short ids on the command line)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(games.c.game_id).where(games.c.game_id.startswith(prefix, autoescape=True)))
+            return sorted(r[0] for r in rows)

@@ -1,0 +1,206 @@
+"""Scripted agents and small game helpers for the engine tests.
+
+``Scripted(fn)`` answers every request with ``fn(view, request)`` and records what it was shown.
+``table_fn(table)`` turns a table of scripted choices into such a function, falling back to the first
+legal answer, and ``play(...)`` runs a whole game with hand-chosen roles and returns its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from traitors.config import Scenario
+from traitors.decisions import Decision, DecisionRequest
+from traitors.engine import Game, setup_events
+from traitors.events import (
+    Banished,
+    BeliefReported,
+    DayStarted,
+    DecisionFallback,
+    Event,
+    GameEnded,
+    MissionCompleted,
+    MurderBlocked,
+    Murdered,
+    PlayerInfo,
+    RecruitAnswered,
+    RecruitOffered,
+    RolesAssigned,
+    ShieldAwarded,
+    Statement,
+    VoteCast,
+    VoteResult,
+)
+from traitors.state import GameState, replay
+from traitors.views import PlayerView
+
+DecideFn = Callable[[PlayerView, DecisionRequest], Any]
+
+
+def first_legal(view: PlayerView, request: DecisionRequest) -> Decision:
+    """The first legal answer: a plain statement, flat beliefs, or the first option."""
+    if request.kind == "speak":
+        return Decision(text=f"{view.me} speaks on day {view.day}.")
+    if request.kind == "belief":
+        return Decision(beliefs=dict.fromkeys(request.options, 0.5))
+    return Decision(choice=request.options[0])
+
+
+def _as_decision(value: Any, view: PlayerView, request: DecisionRequest) -> Decision:
+    """A table entry made into a decision: a name (choice), a Decision, a callable, or an exception."""
+    if isinstance(value, BaseException):
+        raise value
+    if callable(value):
+        value = value(view, request)
+    if isinstance(value, str):
+        return Decision(choice=value)
+    return value
+
+
+class Scripted:
+    """An agent whose ``act`` calls ``fn(view, request)``; every (view, request) it saw is kept."""
+
+    def __init__(self, fn: DecideFn = first_legal) -> None:
+        self.fn = fn
+        self.calls: list[tuple[PlayerView, DecisionRequest]] = []
+
+    async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
+        """Record the question, then answer it with the script."""
+        self.calls.append((view, request))
+        return _as_decision(self.fn(view, request), view, request)
+
+
+def table_fn(table: Mapping[tuple, Any], default: DecideFn = first_legal) -> DecideFn:
+    """A script from a table. Keys, most specific first: ``(kind, day, ballot, player)``,
+    ``(kind, day, player)``, ``(kind, player)``, ``(kind, day)``, ``(kind,)``; ``kind`` is the request
+    kind (``vote``, ``murder``, ``recruit``, ``answer_offer``, ``endgame``, ``speak``, ``belief``).
+    Values: a choice string, a Decision, a callable ``(view, request)``, or an exception to raise.
+    Anything not in the table gets ``default``."""
+
+    def fn(view: PlayerView, request: DecisionRequest) -> Any:
+        k, d, me = request.kind, view.day, view.me
+        for key in ((k, d, request.ballot, me), (k, d, me), (k, me), (k, d), (k,)):
+            if key in table:
+                return table[key]
+        return default(view, request)
+
+    return fn
+
+
+def votes(kind: str, day: int, ballot: int, choices: Mapping[str, str]) -> dict[tuple, str]:
+    """Table entries for one ballot: ``{voter: target}`` → ``{(kind, day, ballot, voter): target}``."""
+    return {(kind, day, ballot, voter): target for voter, target in choices.items()}
+
+
+def scenario(**overrides: Any) -> Scenario:
+    """A small, quiet test scenario (6 players, 1 Traitor, fixed order, no talk, no beliefs)."""
+    base: dict[str, Any] = {
+        "name": "test", "players": 6, "traitors": 1, "max_days": 5,
+        "discussion": {"turns": 0, "order": "fixed"}, "night": {"turns": 0}, "beliefs": {"enabled": False},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return Scenario.model_validate(base)
+
+
+def seats(sc: Scenario, agent: str = "scripted") -> list[PlayerInfo]:
+    """One PlayerInfo per seat of ``sc``."""
+    return [PlayerInfo(name=n, agent=agent) for n in sc.player_names()]
+
+
+def initial_state(sc: Scenario, traitors: Sequence[str] | None = None, seed: int = 0,
+                  game_id: str = "g") -> GameState:
+    """The state after setup; ``traitors`` overrides the seeded roles (hand-picked Traitors)."""
+    events = setup_events(game_id, sc, seed, seats(sc))
+    if traitors is not None:
+        assert len(traitors) == sc.traitors
+        roles = {n: "traitor" if n in traitors else "faithful" for n in sc.player_names()}
+        old = events[1]
+        assert isinstance(old, RolesAssigned)
+        events[1] = old.model_copy(update={"roles": roles})
+    return replay(events)
+
+
+@dataclass
+class Played:
+    """A finished scripted game: final state, its events, and the agents (with what they were shown)."""
+
+    state: GameState
+    agents: dict[str, Scripted]
+    game: Game
+    events: tuple[Event, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = self.state.events
+
+    def after_setup(self) -> list[Event]:
+        """Events after GameCreated and RolesAssigned."""
+        return list(self.events[2:])
+
+
+def play(sc: Scenario, traitors: Sequence[str] | None, script: DecideFn | Mapping[str, DecideFn],
+         seed: int = 0, game_id: str = "g", max_attempts: int = 3) -> Played:
+    """Play a whole game: one script for everyone, or a script per player (missing → first legal)."""
+    state = initial_state(sc, traitors, seed, game_id)
+    if callable(script):
+        agents = {n: Scripted(script) for n in state.names}
+    else:
+        agents = {n: Scripted(script.get(n, first_legal)) for n in state.names}
+    game = Game(state, agents, max_attempts=max_attempts)
+    final = asyncio.run(game.run())
+    return Played(final, agents, game)
+
+
+def run_game(state: GameState, agents: Mapping[str, Any], max_attempts: int = 3) -> GameState:
+    """Run a game from ``state`` to its end with the given agents."""
+    return asyncio.run(Game(state, agents, max_attempts=max_attempts).run())
+
+
+def brief(event: Event) -> tuple:
+    """A short, hand-writable tuple for an event (what the mechanics tests compare)."""
+    match event:
+        case DayStarted():
+            return ("day", event.day)
+        case MissionCompleted():
+            return ("mission", event.success, event.pot_added, event.pot_total)
+        case ShieldAwarded():
+            return ("shield", event.player)
+        case Statement():
+            return ("say", event.channel, event.turn, event.speaker)
+        case BeliefReported():
+            return ("belief", event.observer)
+        case VoteCast():
+            return ("vote", event.kind, event.ballot, event.voter, event.target, event.valid)
+        case VoteResult():
+            return ("result", event.kind, event.ballot, event.outcome, event.target, event.counts, event.tied)
+        case Banished():
+            return ("banished", event.player, event.revealed_role)
+        case Murdered():
+            return ("murdered", event.player)
+        case MurderBlocked():
+            return ("blocked", event.player)
+        case RecruitOffered():
+            return ("offer", event.player, event.ultimatum)
+        case RecruitAnswered():
+            return ("answer", event.player, event.accepted)
+        case DecisionFallback():
+            return ("fallback", event.player, event.kind, event.attempts)
+        case GameEnded():
+            return ("end", event.winner, event.reason)
+    return (event.type,)
+
+
+def briefs(events: Iterable[Event], skip: Sequence[str] = ()) -> list[tuple]:
+    """``brief`` of each event whose ``type`` is not in ``skip``."""
+    return [brief(e) for e in events if e.type not in skip]
+
+
+def ballot(kind: str, number: int, choices: Mapping[str, str | None]) -> list[tuple]:
+    """Expected VoteCast briefs for one ballot, voters in the given (seat) order; ``None`` = invalid."""
+    return [("vote", kind, number, v, t, t is not None) for v, t in choices.items()]

@@ -99,17 +99,17 @@ class Scenario(_Frozen):
     def _consistent(self) -> Scenario:
         if self.traitors >= self.players - self.traitors:
             raise ValueError(
-                f"traitors ({self.traitors}) must be fewer than faithfuls ({self.players - self.traitors})"
+                f"traitors: {self.traitors} must be fewer than the {self.players - self.traitors} faithfuls"
             )
         if self.names is not None:
             if len(self.names) != self.players:
-                raise ValueError(f"names has {len(self.names)} entries, players is {self.players}")
+                raise ValueError(f"names: {len(self.names)} given for {self.players} players")
             if len(set(self.names)) != len(self.names):
-                raise ValueError("names must be unique")
+                raise ValueError("names: must be unique")
             if any(not n.strip() or n != n.strip() for n in self.names):
-                raise ValueError("names must be non-empty without surrounding spaces")
+                raise ValueError("names: must be non-empty, without surrounding spaces")
         if self.endgame.enabled and self.endgame.at_players >= self.players:
-            raise ValueError("endgame.at_players must be below players")
+            raise ValueError(f"endgame.at_players: must be below players ({self.players})")
         return self
 
     def player_names(self) -> tuple[str, ...]:
@@ -123,10 +123,10 @@ class ScenarioError(ValueError):
 
 def _format_validation(source: str, err: ValidationError) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = ".".join(str(p) for p in first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{source}: {loc}: {msg}{more}"
+    return f"{source}: {loc + ': ' if loc else ''}{msg}{more}"
 
 
 def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:

@@ -107,6 +107,11 @@ class Store:
     def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.engine = open_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=True)
+        database = self.engine.url.database
+        if not create and self.engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+            if not os.path.exists(database):
+                self.engine.dispose()
+                raise StoreError(f"no database at {database}: play a game first with `traitors run`")
         try:
             if create:
                 metadata.create_all(self.engine)

@@ -1,0 +1,188 @@
+"""The ``traitors`` command line (typer + rich): the composition root for terminal users.
+
+Every bad input ends with one line on stderr naming the problem and exit code 2; nothing is written first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from collections.abc import Sequence
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from traitors import runner, transcript
+from traitors.config import ScenarioError, load_scenario
+from traitors.events import (
+    Banished,
+    BeliefReported,
+    DayStarted,
+    Event,
+    GameEnded,
+    Murdered,
+    RolesAssigned,
+    Statement,
+    VoteCast,
+)
+from traitors.state import replay
+from traitors.store import Store, StoreError
+from traitors.views import view
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Play, store and inspect games of The Traitors among language-model and baseline agents.")
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: $TRAITORS_DB or "
+                                                           "sqlite:///traitors.db)")]
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line to stderr and exit with code 2."""
+    err.print(f"error: {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def open_store(db: str | None, *, create: bool = True) -> Store:
+    """Open the store or fail with one line."""
+    try:
+        return Store(db, create=create)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def style(event: Event, text: str) -> str:
+    """Rich markup for one narration line."""
+    text = escape(text)
+    if isinstance(event, DayStarted):
+        return f"\n[bold cyan]{text}[/]"
+    if isinstance(event, Statement):
+        if event.channel == "traitors":
+            return f"  [red]{text}[/]"
+        speaker, _, said = text.partition(": ")
+        return f"  [bold]{speaker}[/]: {said}"
+    if isinstance(event, VoteCast):
+        return f"  [dim]{text}[/]"
+    if isinstance(event, Banished | Murdered):
+        return f"  [yellow]{text}[/]"
+    if isinstance(event, GameEnded):
+        return f"\n[bold green]{text}[/]"
+    if isinstance(event, RolesAssigned):
+        return f"[red]{text}[/]"
+    return f"  {text}"
+
+
+class Narrator:
+    """An event sink printing each phase's events as they are stored."""
+
+    def __init__(self, console: Console, beliefs: bool = False) -> None:
+        self.console = console
+        self.beliefs = beliefs
+
+    def append(self, events: Sequence[Event]) -> None:
+        """Print the lines of one batch (belief reports only when asked for)."""
+        shown = [e for e in events if self.beliefs or not isinstance(e, BeliefReported)]
+        for event, text in transcript.lines(shown):
+            self.console.print(style(event, text), soft_wrap=True)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path")] = "paper",
+    seed: Annotated[int | None, typer.Option(help="seed of the first game (default: random, printed)")] = None,
+    games: Annotated[int, typer.Option(min=1, help="number of games (seeds seed, seed+1, ...)")] = 1,
+    agents: Annotated[str, typer.Option(help="agent for every seat: heuristic or random")] = "heuristic",
+    db: DbOption = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="continue a stored game by id")] = None,
+    game_id: Annotated[str | None, typer.Option("--game-id", help="id for the (single) new game")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only each game's result")] = False,
+) -> None:
+    """Play games offline, narrate them day by day, and store every event."""
+    if resume is None:
+        try:
+            loaded = load_scenario(scenario)
+            runner.seat_players(loaded, agents)
+        except (ScenarioError, ValueError) as exc:
+            fail(str(exc))
+        if game_id is not None and games > 1:
+            fail("--game-id names a single game; drop it or use --games 1")
+    store = open_store(db)
+    narrator = None if quiet else Narrator(out)
+    try:
+        if resume is not None:
+            matches = store.find_games(resume)
+            if len(matches) != 1:
+                fail(f"no game {resume!r} in {store.url}" if not matches else f"{resume!r} is ambiguous")
+            states = [asyncio.run(runner.resume(store, matches[0], narrator))]
+        else:
+            first = seed if seed is not None else random.SystemRandom().randrange(2**31)
+            if game_id is not None and store.game(game_id) is not None:
+                fail(f"game {game_id} already exists in {store.url}; use --resume {game_id}")
+            states = []
+            for s in range(first, first + games):
+                gid = game_id or runner.new_game_id(loaded, s)
+                if quiet:
+                    err.print(f"[dim]game {gid} (seed {s})[/]")
+                states.append(asyncio.run(runner.play_game(loaded, s, agents=agents, store=store,
+                                                           game_id=gid, observer=narrator)))
+    except KeyboardInterrupt:
+        err.print("interrupted: finished phases are stored; continue with `traitors run --resume GAME_ID`")
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
+    for state in states:
+        out.print(f"[bold]{state.game_id}[/]: {state.winner} win on day {state.day} (stored in {store.url})")
+
+
+@app.command("list")
+def list_games(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    status: Annotated[str | None, typer.Option(help="running or finished")] = None,
+) -> None:
+    """List stored games, newest first."""
+    store = open_store(db, create=False)
+    rows = store.games(status=status, limit=limit)
+    store.close()
+    table = Table("game", "scenario", "seed", "agents", "status", "winner", "days", "created")
+    for r in rows:
+        table.add_row(r["game_id"], r["scenario"], str(r["seed"]), r["agents"], r["status"], r["winner"] or "",
+                      str(r["days"]), r["created_at"].strftime("%Y-%m-%d %H:%M"))
+    out.print(table if rows else "No games yet: play one with `traitors run`.")
+
+
+@app.command()
+def show(
+    game: Annotated[str, typer.Argument(help="game id (a unique prefix is enough)")],
+    as_player: Annotated[str | None, typer.Option("--as", help="only what this player saw")] = None,
+    db: DbOption = None,
+) -> None:
+    """Print a stored game's transcript, omniscient or as one player saw it."""
+    store = open_store(db, create=False)
+    matches = store.find_games(game)
+    if len(matches) != 1:
+        store.close()
+        fail(f"no game {game!r} in {store.url}" if not matches else f"{game!r} is ambiguous: {len(matches)} games")
+    events = store.load_events(matches[0])
+    store.close()
+    state = replay(events)
+    if as_player is not None:
+        if as_player not in state.names:
+            fail(f"no player {as_player!r} in game {state.game_id} (players: {', '.join(state.names)})")
+        player_view = view(state, as_player)
+        fellows = f" with {', '.join(player_view.fellow_traitors)}" if player_view.fellow_traitors else ""
+        out.print(f"[bold]{state.game_id}[/] as [bold]{as_player}[/], a {player_view.role}{fellows}")
+        events = list(player_view.events)
+    Narrator(out, beliefs=True).append(events)
+    if not state.ended:
+        out.print(f"\n[dim]unfinished: continue with `traitors run --resume {state.game_id}`[/]")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

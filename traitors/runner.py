@@ -1,0 +1,96 @@
+"""Composition root for scripts: wires scenario, agents and store into games (``run_game``, ``resume_game``).
+
+This module (with ``traitors.cli``) is the only place in ``traitors`` that imports ``agents``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from agents.registry import make_agent
+from traitors.config import Scenario, load_scenario
+from traitors.decisions import Agent
+from traitors.engine import EventSink, Game
+from traitors.events import Event, PlayerInfo
+from traitors.state import GameState, replay
+from traitors.store import Store
+
+
+class Tee:
+    """An event sink that hands each batch to several sinks in order (store first, then narration)."""
+
+    def __init__(self, *sinks: EventSink | None) -> None:
+        self.sinks = [s for s in sinks if s is not None]
+
+    def append(self, events: Sequence[Event]) -> None:
+        """Forward one batch to every sink."""
+        for sink in self.sinks:
+            sink.append(events)
+
+
+def seat_players(scenario: Scenario, agents: str | Sequence[str] = "heuristic") -> tuple[PlayerInfo, ...]:
+    """Seats of ``scenario`` played by one agent kind, or one kind per seat."""
+    names = scenario.player_names()
+    kinds = [agents] * len(names) if isinstance(agents, str) else list(agents)
+    if len(kinds) != len(names):
+        raise ValueError(f"{len(kinds)} agents given for {len(names)} seats")
+    for kind in set(kinds):
+        make_agent(kind)  # fail before anything is written
+    return tuple(PlayerInfo(name=n, agent=k) for n, k in zip(names, kinds, strict=True))
+
+
+def build_agents(players: Sequence[PlayerInfo]) -> dict[str, Agent]:
+    """One fresh agent per seat, from each seat's agent spec."""
+    return {p.name: make_agent(p.agent) for p in players}
+
+
+def new_game_id(scenario: Scenario, seed: int) -> str:
+    """A readable, unique game id: scenario, seed and a random suffix."""
+    return f"{scenario.name}-s{seed}-{uuid.uuid4().hex[:8]}"
+
+
+async def play_game(scenario: Scenario | str | Path, seed: int, *, agents: str | Sequence[str] = "heuristic",
+                    store: Store | None = None, game_id: str | None = None,
+                    observer: EventSink | None = None) -> GameState:
+    """Play one new game to the end; every phase's events go to ``store`` then ``observer``."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    players = seat_players(scenario, agents)
+    game = Game.create(game_id or new_game_id(scenario, seed), scenario, seed, players,
+                       build_agents(players), Tee(store, observer))
+    return await game.run()
+
+
+async def resume(store: Store, game_id: str, observer: EventSink | None = None) -> GameState:
+    """Continue a stored game from its last event (a finished game is returned as it is)."""
+    events = store.load_events(game_id)
+    if not events:
+        raise KeyError(f"no game {game_id!r} in {store.url}")
+    state = replay(events)
+    if state.ended:
+        return state
+    return await Game(state, build_agents(state.players), Tee(store, observer)).run()
+
+
+def run_game(scenario: Scenario | str | Path = "paper", seed: int = 0, *, agents: str | Sequence[str] = "heuristic",
+             db: str | Store | None = None, game_id: str | None = None) -> GameState:
+    """Synchronous ``play_game`` for scripts and notebooks; ``db`` is a URL or a :class:`Store`."""
+    store = db if isinstance(db, Store) else Store(db)
+    try:
+        return asyncio.run(play_game(scenario, seed, agents=agents, store=store, game_id=game_id))
+    finally:
+        if store is not db:
+            store.close()
+
+
+def resume_game(game_id: str, db: str | Store | None = None) -> GameState:
+    """Synchronous ``resume`` for scripts."""
+    store = db if isinstance(db, Store) else Store(db)
+    try:
+        return asyncio.run(resume(store, game_id))
+    finally:
+        if store is not db:
+            store.close()

@@ -202,5 +202,6 @@ def briefs(events: Iterable[Event], skip: Sequence[str] = ()) -> list[tuple]:
 
 
 def ballot(kind: str, number: int, choices: Mapping[str, str | None]) -> list[tuple]:
-    """Expected VoteCast briefs for one ballot, voters in the given (seat) order; ``None`` = invalid."""
-    return [("vote", kind, number, v, t, t is not None) for v, t in choices.items()]
+    """Expected VoteCast briefs for one ballot, voters in seat order (the default seat names are in
+    alphabetical order, so sorted by name); a ``None`` target is an invalid paper."""
+    return [("vote", kind, number, v, t, t is not None) for v, t in sorted(choices.items())]

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from traitors.config import load_scenario
-from traitors.runner import build_agents, seat_players
 from traitors.engine import Game
+from traitors.runner import build_agents, seat_players
 from traitors.store import Store
 
 
@@ -39,9 +39,16 @@ def measure(games: int, agents: str, scenario_name: str) -> list[dict[str, float
             start = time.perf_counter()
             events = asyncio.run(_play(scenario, range(games), agents, store))
             elapsed = time.perf_counter() - start
-            rows.append({"variant": label, "games": games, "seconds": elapsed,
-                         "games_per_s": games / elapsed, "events_per_s": events / elapsed,
-                         "events_per_game": events / games})
+            rows.append(
+                {
+                    "variant": label,
+                    "games": games,
+                    "seconds": elapsed,
+                    "games_per_s": games / elapsed,
+                    "events_per_s": events / elapsed,
+                    "events_per_game": events / games,
+                }
+            )
             if store is not None:
                 store.close()
     return rows
@@ -59,8 +66,10 @@ def main() -> None:
     print("| variant | games/s | events/s | events/game | seconds |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['variant']} | {r['games_per_s']:.1f} | {r['events_per_s']:.0f} | "
-              f"{r['events_per_game']:.0f} | {r['seconds']:.2f} |")
+        print(
+            f"| {r['variant']} | {r['games_per_s']:.1f} | {r['events_per_s']:.0f} | "
+            f"{r['events_per_game']:.0f} | {r['seconds']:.2f} |"
+        )
     print(f"persistence costs {rows[0]['games_per_s'] / rows[1]['games_per_s']:.2f}x")
 
 

@@ -11,16 +11,22 @@ from collections.abc import Sequence
 import pytest
 
 from agents.random_agent import RandomAgent
+from tests.test_store import play
 from traitors.config import Scenario
 from traitors.engine import Game
 from traitors.events import Event, event_to_json
 from traitors.state import replay
 from traitors.store import Store
-from tests.test_store import play
 
-CLASSIC = Scenario(name="classic", players=22, traitors=3, recruitment={"enabled": True},
-                   missions={"enabled": True}, endgame={"enabled": True, "at_players": 5},
-                   night={"murder_rule": "unanimity"})
+CLASSIC = Scenario(
+    name="classic",
+    players=22,
+    traitors=3,
+    recruitment={"enabled": True},
+    missions={"enabled": True},
+    endgame={"enabled": True, "at_players": 5},
+    night={"murder_rule": "unanimity"},
+)
 
 
 class Crash(Exception):
@@ -44,8 +50,9 @@ def log(events: Sequence[Event]) -> list[str]:
     return [event_to_json(e) for e in events]
 
 
-@pytest.mark.parametrize("scenario", [Scenario(name="paper", players=10, traitors=3), CLASSIC],
-                         ids=["paper", "classic"])
+@pytest.mark.parametrize(
+    "scenario", [Scenario(name="paper", players=10, traitors=3), CLASSIC], ids=["paper", "classic"]
+)
 @pytest.mark.parametrize("crash_after", [1, 2, 5, 9])
 def test_resume_after_crash_matches_uninterrupted(tmp_path, scenario: Scenario, crash_after: int) -> None:
     reference = play(None, seed=11, game_id="r", scenario=scenario)
@@ -82,7 +89,8 @@ KILLED_GAME = textwrap.dedent("""
     scenario = Scenario(name="paper", players=10, traitors=3)
     players = [PlayerInfo(name=n, agent="random") for n in scenario.player_names()]
     store = Store(sys.argv[1])
-    game = Game.create("k", scenario, 4, players, {p.name: RandomAgent() for p in players}, KillAfter(store, 6))
+    agents = {p.name: RandomAgent() for p in players}
+    game = Game.create("k", scenario, 4, players, agents, KillAfter(store, 6))
     asyncio.run(game.run())
 """)
 

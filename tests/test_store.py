@@ -39,9 +39,18 @@ def test_summary_row_tracks_the_game(db_url: str) -> None:
         row = store.game("g1")
         assert row is not None
         assert (row["status"], row["winner"], row["days"], row["n_events"]) == (
-            "finished", final.winner, final.day, final.seq)
+            "finished",
+            final.winner,
+            final.day,
+            final.seq,
+        )
         assert (row["scenario"], row["seed"], row["n_players"], row["n_traitors"], row["agents"]) == (
-            "paper", 1, 10, 3, "random")
+            "paper",
+            1,
+            10,
+            3,
+            "random",
+        )
         assert [g["game_id"] for g in store.games(status="finished")] == ["g1"]
         assert store.find_games("g") == ["g1"] and store.find_games("x") == []
 
@@ -60,8 +69,10 @@ def test_many_concurrent_games_share_one_store(db_url: str) -> None:
     players = [PlayerInfo(name=n, agent="random") for n in SCENARIO.player_names()]
 
     async def main() -> list:
-        games = [Game.create(f"c{s}", SCENARIO, s, players, {p.name: RandomAgent() for p in players}, store)
-                 for s in range(20)]
+        games = [
+            Game.create(f"c{s}", SCENARIO, s, players, {p.name: RandomAgent() for p in players}, store)
+            for s in range(20)
+        ]
         return await asyncio.gather(*(g.run() for g in games))
 
     with Store(db_url) as store:

@@ -33,13 +33,17 @@ from traitors.state import replay
 from traitors.store import Store, StoreError
 from traitors.views import view
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Play, store and inspect games of The Traitors among language-model and baseline agents.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Play, store and inspect games of The Traitors among language-model and baseline agents.",
+)
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL (default: $TRAITORS_DB or "
-                                                           "sqlite:///traitors.db)")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="SQLAlchemy URL (default: $TRAITORS_DB or sqlite:///traitors.db)")
+]
 
 
 def fail(message: str) -> NoReturn:
@@ -93,8 +97,12 @@ class Narrator:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path")] = "paper",
-    seed: Annotated[int | None, typer.Option(help="seed of the first game (default: random, printed)")] = None,
+    scenario: Annotated[
+        str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path")
+    ] = "paper",
+    seed: Annotated[
+        int | None, typer.Option(help="seed of the first game (default: random, printed)")
+    ] = None,
     games: Annotated[int, typer.Option(min=1, help="number of games (seeds seed, seed+1, ...)")] = 1,
     agents: Annotated[str, typer.Option(help="agent for every seat: heuristic or random")] = "heuristic",
     db: DbOption = None,
@@ -128,8 +136,13 @@ def run(
                 gid = game_id or runner.new_game_id(loaded, s)
                 if quiet:
                     err.print(f"[dim]game {gid} (seed {s})[/]")
-                states.append(asyncio.run(runner.play_game(loaded, s, agents=agents, store=store,
-                                                           game_id=gid, observer=narrator)))
+                states.append(
+                    asyncio.run(
+                        runner.play_game(
+                            loaded, s, agents=agents, store=store, game_id=gid, observer=narrator
+                        )
+                    )
+                )
     except KeyboardInterrupt:
         err.print("interrupted: finished phases are stored; continue with `traitors run --resume GAME_ID`")
         raise typer.Exit(130) from None
@@ -151,8 +164,16 @@ def list_games(
     store.close()
     table = Table("game", "scenario", "seed", "agents", "status", "winner", "days", "created")
     for r in rows:
-        table.add_row(r["game_id"], r["scenario"], str(r["seed"]), r["agents"], r["status"], r["winner"] or "",
-                      str(r["days"]), r["created_at"].strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            r["game_id"],
+            r["scenario"],
+            str(r["seed"]),
+            r["agents"],
+            r["status"],
+            r["winner"] or "",
+            str(r["days"]),
+            r["created_at"].strftime("%Y-%m-%d %H:%M"),
+        )
     out.print(table if rows else "No games yet: play one with `traitors run`.")
 
 
@@ -167,7 +188,11 @@ def show(
     matches = store.find_games(game)
     if len(matches) != 1:
         store.close()
-        fail(f"no game {game!r} in {store.url}" if not matches else f"{game!r} is ambiguous: {len(matches)} games")
+        fail(
+            f"no game {game!r} in {store.url}"
+            if not matches
+            else f"{game!r} is ambiguous: {len(matches)} games"
+        )
     events = store.load_events(matches[0])
     store.close()
     state = replay(events)

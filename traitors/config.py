@@ -15,8 +15,32 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 DEFAULT_NAMES = (
-    "Alex", "Bea", "Cal", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jade", "Kit", "Lee", "Mo", "Nia",
-    "Oren", "Pia", "Quin", "Ravi", "Sol", "Tess", "Uma", "Vic", "Wren", "Xan", "Yara", "Zed",
+    "Alex",
+    "Bea",
+    "Cal",
+    "Dana",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jade",
+    "Kit",
+    "Lee",
+    "Mo",
+    "Nia",
+    "Oren",
+    "Pia",
+    "Quin",
+    "Ravi",
+    "Sol",
+    "Tess",
+    "Uma",
+    "Vic",
+    "Wren",
+    "Xan",
+    "Yara",
+    "Zed",
 )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from traitors.events import BANISH_AGAIN, END, Channel, VoteKind
+from traitors.events import BANISH_AGAIN, END, Channel, ModelCallRecord, VoteKind
 
 if TYPE_CHECKING:
     from traitors.views import PlayerView
@@ -42,12 +42,15 @@ class DecisionRequest(BaseModel):
     @property
     def vote_kind(self) -> VoteKind | None:
         """The ballot kind this request fills, if it is a vote."""
-        return {"vote": "banish", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}.get(self.kind)
+        return {"vote": "banish", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}.get(
+            self.kind
+        )
 
 
 class Decision(BaseModel):
     """An agent's answer: ``choice`` for votes and answers, ``text`` (with optional structured
-    ``accuses``/``defends``) for speech, ``beliefs`` (P(traitor) per player) for belief reports."""
+    ``accuses``/``defends``) for speech, ``beliefs`` (P(traitor) per player) for belief reports, and the
+    model calls it took (``calls``; the engine logs them as ``ModelCall`` events)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     choice: str | None = None
@@ -55,6 +58,7 @@ class Decision(BaseModel):
     accuses: tuple[str, ...] = ()
     defends: tuple[str, ...] = ()
     beliefs: dict[str, float] = Field(default_factory=dict)
+    calls: tuple[ModelCallRecord, ...] = ()
 
 
 @runtime_checkable

@@ -24,6 +24,8 @@ from traitors.events import (
     GameCreated,
     GameEnded,
     MissionCompleted,
+    ModelCall,
+    ModelCallRecord,
     MurderBlocked,
     Murdered,
     PlayerInfo,
@@ -40,8 +42,14 @@ from traitors.rng import derive_rng, derive_seed
 from traitors.state import GameState, apply, replay
 from traitors.views import view
 
-NEXT_PHASE = {"setup": "breakfast", "breakfast": "mission", "mission": "roundtable",
-              "roundtable": "night", "night": "breakfast"}
+_Answer = tuple[Decision | None, str | None, list[ModelCallRecord]]
+NEXT_PHASE = {
+    "setup": "breakfast",
+    "breakfast": "mission",
+    "mission": "roundtable",
+    "roundtable": "night",
+    "night": "breakfast",
+}
 
 
 class EventSink(Protocol):
@@ -60,8 +68,14 @@ def setup_events(game_id: str, scenario: Scenario, seed: int, players: Sequence[
     traitors = set(derive_rng(seed, "roles").sample(names, scenario.traitors))
     common = {"game_id": game_id, "day": 0, "phase": "setup", "audience": ()}
     return [
-        GameCreated(seq=0, scenario=scenario.name, config=scenario.model_dump(mode="json"), seed=seed,
-                    players=tuple(players), **common),
+        GameCreated(
+            seq=0,
+            scenario=scenario.name,
+            config=scenario.model_dump(mode="json"),
+            seed=seed,
+            players=tuple(players),
+            **common,
+        ),
         RolesAssigned(seq=1, roles={n: "traitor" if n in traitors else "faithful" for n in names}, **common),
     ]
 
@@ -69,8 +83,13 @@ def setup_events(game_id: str, scenario: Scenario, seed: int, players: Sequence[
 class Game:
     """Plays one game from any phase boundary to its end."""
 
-    def __init__(self, state: GameState, agents: Mapping[str, Agent], sink: EventSink | None = None,
-                 max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        state: GameState,
+        agents: Mapping[str, Agent],
+        sink: EventSink | None = None,
+        max_attempts: int = 3,
+    ) -> None:
         if not state.events:
             raise ValueError("a Game starts from setup_events() or stored events")
         missing = sorted(set(state.names) - set(agents))
@@ -84,8 +103,15 @@ class Game:
         self._batch: list[Event] = []
 
     @classmethod
-    def create(cls, game_id: str, scenario: Scenario, seed: int, players: Sequence[PlayerInfo],
-               agents: Mapping[str, Agent], sink: EventSink | None = None) -> Game:
+    def create(
+        cls,
+        game_id: str,
+        scenario: Scenario,
+        seed: int,
+        players: Sequence[PlayerInfo],
+        agents: Mapping[str, Agent],
+        sink: EventSink | None = None,
+    ) -> Game:
         """A new game; its setup events go to the sink at once."""
         events = setup_events(game_id, scenario, seed, players)
         if sink is not None:
@@ -110,10 +136,17 @@ class Game:
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
-    def _emit(self, cls: type, audience: tuple[str, ...] | None = None, day: int | None = None,
-              **fields: object) -> None:
-        event = cls(game_id=self.state.game_id, seq=self.state.seq, phase=self._phase,
-                    day=self.state.day if day is None else day, audience=audience, **fields)
+    def _emit(
+        self, cls: type, audience: tuple[str, ...] | None = None, day: int | None = None, **fields: object
+    ) -> None:
+        event = cls(
+            game_id=self.state.game_id,
+            seq=self.state.seq,
+            phase=self._phase,
+            day=self.state.day if day is None else day,
+            audience=audience,
+            **fields,
+        )
         self.state = apply(self.state, event)
         self._batch.append(event)
 
@@ -126,33 +159,49 @@ class Game:
         return self.state.alive_with("traitor")
 
     def _request(self, player: str, kind: str, options: Sequence[str], **extra: object) -> DecisionRequest:
-        seed = derive_seed(self.state.seed, "agent", player, self.state.seq, kind, extra.get("ballot", 1),
-                           extra.get("turn", 0))
+        seed = derive_seed(
+            self.state.seed,
+            "agent",
+            player,
+            self.state.seq,
+            kind,
+            extra.get("ballot", 1),
+            extra.get("turn", 0),
+        )
         return DecisionRequest(kind=kind, options=tuple(options), seed=seed, **extra)
 
-    async def _ask(self, player: str, request: DecisionRequest) -> tuple[Decision | None, str | None]:
-        """Ask with bounded retries; (decision, None) if legal, else (None, last error)."""
-        agent, player_view, error = self.agents[player], view(self.state, player), None
+    async def _ask(self, player: str, request: DecisionRequest) -> _Answer:
+        """Ask with bounded retries: the legal decision (or None), the last error, every model call."""
+        agent, player_view, error, calls = self.agents[player], view(self.state, player), None, []
         for attempt in range(1, self.max_attempts + 1):
             try:
                 decision = await agent.act(player_view, request)
+                calls.extend(decision.calls)
                 error = validate_decision(request, decision)
             except Exception as exc:  # an agent failure is a bad answer, never a crashed game
                 decision, error = None, f"{type(exc).__name__}: {exc}"
             if error is None:
-                return decision, None
+                return decision, None, calls
             request = request.model_copy(update={"error": error, "attempt": attempt + 1})
-        return None, error
+        return None, error, calls
 
     async def _ask_all(self, requests: Mapping[str, DecisionRequest]) -> dict[str, Decision | None]:
-        """Independent questions run concurrently; fallbacks are logged in seat order."""
+        """Independent questions run concurrently; model calls and fallbacks are logged in seat order."""
         players = list(requests)
         answers = await asyncio.gather(*(self._ask(p, requests[p]) for p in players))
-        for player, (decision, error) in zip(players, answers, strict=True):
+        for player, (decision, error, calls) in zip(players, answers, strict=True):
+            for call in calls:
+                self._emit(ModelCall, audience=(), player=player, **call.model_dump())
             if decision is None:
-                self._emit(DecisionFallback, audience=(), player=player, kind=requests[player].kind,
-                           attempts=self.max_attempts, error=str(error)[:500])
-        return {p: d for p, (d, _) in zip(players, answers, strict=True)}
+                self._emit(
+                    DecisionFallback,
+                    audience=(),
+                    player=player,
+                    kind=requests[player].kind,
+                    attempts=self.max_attempts,
+                    error=str(error)[:500],
+                )
+        return {p: a[0] for p, a in zip(players, answers, strict=True)}
 
     def _check_win(self) -> bool:
         winner = rules.winner(self.state.alive, self.state.roles)
@@ -163,23 +212,54 @@ class Game:
 
     # -- voting -----------------------------------------------------------------------------------------
 
-    async def _ballot(self, kind: VoteKind, voters: Sequence[str], options_for: Mapping[str, Sequence[str]],
-                      ballot: int, audience: tuple[str, ...] | None) -> rules.Tally:
-        request_kind = {"banish": "vote", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}[kind]
+    async def _ballot(
+        self,
+        kind: VoteKind,
+        voters: Sequence[str],
+        options_for: Mapping[str, Sequence[str]],
+        ballot: int,
+        audience: tuple[str, ...] | None,
+    ) -> rules.Tally:
+        request_kind = {"banish": "vote", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}[
+            kind
+        ]
         decisions = await self._ask_all(
-            {v: self._request(v, request_kind, options_for[v], ballot=ballot) for v in voters})
+            {v: self._request(v, request_kind, options_for[v], ballot=ballot) for v in voters}
+        )
         for voter in voters:
             decision = decisions[voter]
             valid = decision is not None
-            self._emit(VoteCast, audience=audience, kind=kind, ballot=ballot, voter=voter,
-                       target=decision.choice if valid else None, valid=valid)
+            self._emit(
+                VoteCast,
+                audience=audience,
+                kind=kind,
+                ballot=ballot,
+                voter=voter,
+                target=decision.choice if valid else None,
+                valid=valid,
+            )
         return rules.tally(d.choice if d is not None else None for d in decisions.values())
 
-    def _result(self, kind: VoteKind, ballot: int, t: rules.Tally, outcome: str, target: str | None,
-                audience: tuple[str, ...] | None) -> None:
+    def _result(
+        self,
+        kind: VoteKind,
+        ballot: int,
+        t: rules.Tally,
+        outcome: str,
+        target: str | None,
+        audience: tuple[str, ...] | None,
+    ) -> None:
         tied = t.leaders if len(t.leaders) > 1 else ()
-        self._emit(VoteResult, audience=audience, kind=kind, ballot=ballot, counts=t.counts, outcome=outcome,
-                   target=target, tied=tied)
+        self._emit(
+            VoteResult,
+            audience=audience,
+            kind=kind,
+            ballot=ballot,
+            counts=t.counts,
+            outcome=outcome,
+            target=target,
+            tied=tied,
+        )
 
     async def _banishment(self) -> str | None:
         """Secret ballot, revote among the tied, then the scenario's second-tie rule. Returns the banished."""
@@ -197,8 +277,9 @@ class Game:
         if self.scenario.banishment.second_tie == "no_banishment":
             self._result("banish", 2, t, "no_decision", None, None)
             return None
-        chosen = rules.break_tie(leaders, derive_rng(self.state.seed, "tiebreak", "banish", self.state.day,
-                                                     self.state.seq))
+        chosen = rules.break_tie(
+            leaders, derive_rng(self.state.seed, "tiebreak", "banish", self.state.day, self.state.seq)
+        )
         self._result("banish", 2, t, "tie_broken", chosen, None)
         return self._banish(chosen)
 
@@ -247,13 +328,21 @@ class Game:
             audience = None if channel == "public" else self._traitors()
             for speaker in speakers:
                 options = [p for p in self.state.alive if p != speaker]
-                request = self._request(speaker, "speak", options, channel=channel, turn=turn,
-                                        max_chars=cfg.max_chars)
+                request = self._request(
+                    speaker, "speak", options, channel=channel, turn=turn, max_chars=cfg.max_chars
+                )
                 decision = (await self._ask_all({speaker: request}))[speaker]
                 if decision is not None:
-                    self._emit(Statement, audience=audience, speaker=speaker, channel=channel, turn=turn,
-                               text=decision.text.strip()[: cfg.max_chars], accuses=decision.accuses,
-                               defends=decision.defends)
+                    self._emit(
+                        Statement,
+                        audience=audience,
+                        speaker=speaker,
+                        channel=channel,
+                        turn=turn,
+                        text=decision.text.strip()[: cfg.max_chars],
+                        accuses=decision.accuses,
+                        defends=decision.defends,
+                    )
 
     async def _beliefs(self) -> None:
         alive = self.state.alive
@@ -284,8 +373,12 @@ class Game:
         unanimous = t.counts.get("end", 0) == len(alive)
         self._result("endgame", 1, t, "decided", "end" if unanimous else "banish_again", None)
         if unanimous:
-            self._emit(GameEnded, winner=rules.winner_at_close(alive, self.state.roles), reason="endgame_vote",
-                       roles=dict(self.state.roles))
+            self._emit(
+                GameEnded,
+                winner=rules.winner_at_close(alive, self.state.roles),
+                reason="endgame_vote",
+                roles=dict(self.state.roles),
+            )
         return unanimous
 
     async def _night(self) -> None:
@@ -301,15 +394,20 @@ class Game:
             else:
                 self._emit(Murdered, player=victim)
         if not self.state.ended and not self._check_win() and self.state.day >= cfg.max_days:
-            self._emit(GameEnded, winner=rules.winner_at_close(self.state.alive, self.state.roles),
-                       reason="max_days", roles=dict(self.state.roles))
+            self._emit(
+                GameEnded,
+                winner=rules.winner_at_close(self.state.alive, self.state.roles),
+                reason="max_days",
+                roles=dict(self.state.roles),
+            )
 
     async def _recruitment(self) -> bool:
         """Offer to recruit if allowed; True when tonight's murder is replaced (accepted, or ultimatum)."""
         cfg, state = self.scenario.recruitment, self.state
         banished_roles = [state.roles[p] for p in state.banished_today]
-        if not (cfg.enabled and rules.recruitment_allowed(banished_roles, len(self._traitors()),
-                                                          cfg.max_traitors)):
+        if not (
+            cfg.enabled and rules.recruitment_allowed(banished_roles, len(self._traitors()), cfg.max_traitors)
+        ):
             return False
         faithful = rules.murder_options(state.alive, state.roles)
         target = await self._traitor_choice("recruit", [*faithful, NO_RECRUIT], 1)

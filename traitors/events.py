@@ -93,7 +93,7 @@ class BeliefReported(_Event):
 
 
 class VoteCast(_Event):
-    """One ballot paper. ``valid`` is False when the agent gave no legal choice after retries (not counted)."""
+    """One ballot. ``valid`` is False when the agent gave no legal choice after retries (not counted)."""
 
     type: Literal["vote_cast"] = "vote_cast"
     kind: VoteKind
@@ -153,6 +153,29 @@ class DecisionFallback(_Event):
     error: str
 
 
+class ModelCallRecord(BaseModel):
+    """The reproducible facts of one model call made for a decision (measurements such as latency, cost and
+    cache hits live in the ``model_calls`` table, so that a re-run from the cache logs identical events)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    purpose: str
+    model: str
+    route: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    attempts: int = 1
+    outcome: Literal["ok", "retried", "fallback", "error"] = "ok"
+    request_hash: str = ""
+
+
+class ModelCall(_Event, ModelCallRecord):
+    """A model call made on behalf of ``player`` (host only)."""
+
+    type: Literal["model_call"] = "model_call"
+    player: str
+
+
 class GameEnded(_Event):
     type: Literal["game_ended"] = "game_ended"
     winner: Winner
@@ -176,6 +199,7 @@ Event = Annotated[
     | RecruitOffered
     | RecruitAnswered
     | DecisionFallback
+    | ModelCall
     | GameEnded,
     Field(discriminator="type"),
 ]

@@ -31,7 +31,9 @@ def break_tie(candidates: Sequence[str], rng: random.Random) -> str:
     return rng.choice(sorted(candidates))
 
 
-def banish_options(alive: Sequence[str], voter: str, candidates: Sequence[str] | None = None) -> tuple[str, ...]:
+def banish_options(
+    alive: Sequence[str], voter: str, candidates: Sequence[str] | None = None
+) -> tuple[str, ...]:
     """Legal banishment targets: living players (or the tied ones on a revote), never oneself."""
     pool = alive if candidates is None else [c for c in candidates if c in alive]
     return tuple(p for p in pool if p != voter)

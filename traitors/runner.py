@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agents.registry import make_agent
+
 from traitors.config import Scenario, load_scenario
 from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
@@ -52,15 +53,27 @@ def new_game_id(scenario: Scenario, seed: int) -> str:
     return f"{scenario.name}-s{seed}-{uuid.uuid4().hex[:8]}"
 
 
-async def play_game(scenario: Scenario | str | Path, seed: int, *, agents: str | Sequence[str] = "heuristic",
-                    store: Store | None = None, game_id: str | None = None,
-                    observer: EventSink | None = None) -> GameState:
+async def play_game(
+    scenario: Scenario | str | Path,
+    seed: int,
+    *,
+    agents: str | Sequence[str] = "heuristic",
+    store: Store | None = None,
+    game_id: str | None = None,
+    observer: EventSink | None = None,
+) -> GameState:
     """Play one new game to the end; every phase's events go to ``store`` then ``observer``."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
-    game = Game.create(game_id or new_game_id(scenario, seed), scenario, seed, players,
-                       build_agents(players), Tee(store, observer))
+    game = Game.create(
+        game_id or new_game_id(scenario, seed),
+        scenario,
+        seed,
+        players,
+        build_agents(players),
+        Tee(store, observer),
+    )
     return await game.run()
 
 
@@ -75,8 +88,14 @@ async def resume(store: Store, game_id: str, observer: EventSink | None = None) 
     return await Game(state, build_agents(state.players), Tee(store, observer)).run()
 
 
-def run_game(scenario: Scenario | str | Path = "paper", seed: int = 0, *, agents: str | Sequence[str] = "heuristic",
-             db: str | Store | None = None, game_id: str | None = None) -> GameState:
+def run_game(
+    scenario: Scenario | str | Path = "paper",
+    seed: int = 0,
+    *,
+    agents: str | Sequence[str] = "heuristic",
+    db: str | Store | None = None,
+    game_id: str | None = None,
+) -> GameState:
     """Synchronous ``play_game`` for scripts and notebooks; ``db`` is a URL or a :class:`Store`."""
     store = db if isinstance(db, Store) else Store(db)
     try:

@@ -24,7 +24,6 @@ from traitors.events import (
 )
 
 
-
 @dataclass(frozen=True, slots=True)
 class GameState:
     """Everything true about a game after a prefix of its events (host's, omniscient view)."""

@@ -108,10 +108,10 @@ class Store:
         self.engine = open_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=True)
         database = self.engine.url.database
-        if not create and self.engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-            if not os.path.exists(database):
-                self.engine.dispose()
-                raise StoreError(f"no database at {database}: play a game first with `traitors run`")
+        local_file = self.engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+        if not create and local_file and not os.path.exists(database):
+            self.engine.dispose()
+            raise StoreError(f"no database at {database}: play a game first with `traitors run`")
         try:
             if create:
                 metadata.create_all(self.engine)
@@ -140,28 +140,52 @@ class Store:
             return
         game_id = batch[0].game_id
         rows = [
-            {"game_id": e.game_id, "seq": e.seq, "day": e.day, "phase": e.phase, "type": e.type,
-             "payload": event_to_json(e)}
+            {
+                "game_id": e.game_id,
+                "seq": e.seq,
+                "day": e.day,
+                "phase": e.phase,
+                "type": e.type,
+                "payload": event_to_json(e),
+            }
             for e in batch
         ]
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            stored = dict(conn.execute(
-                select(events.c.seq, events.c.payload).where(
-                    events.c.game_id == game_id, events.c.seq >= rows[0]["seq"],
-                    events.c.seq <= rows[-1]["seq"])).all())
+            stored = dict(
+                conn.execute(
+                    select(events.c.seq, events.c.payload).where(
+                        events.c.game_id == game_id,
+                        events.c.seq >= rows[0]["seq"],
+                        events.c.seq <= rows[-1]["seq"],
+                    )
+                ).all()
+            )
             for row in rows:
                 if row["seq"] in stored and stored[row["seq"]] != row["payload"]:
-                    raise StoreError(f"game {game_id}: a different event is already stored at seq {row['seq']}")
+                    raise StoreError(
+                        f"game {game_id}: a different event is already stored at seq {row['seq']}"
+                    )
             fresh = [r for r in rows if r["seq"] not in stored]
             if not fresh:
                 return
             for e in batch:
                 if isinstance(e, GameCreated) and e.seq not in stored:
-                    conn.execute(insert(games).values(
-                        game_id=e.game_id, scenario=e.scenario, seed=e.seed, n_players=len(e.players),
-                        n_traitors=e.config["traitors"], agents=",".join(sorted({p.agent for p in e.players})),
-                        status="running", days=0, n_events=0, created_at=now, updated_at=now))
+                    conn.execute(
+                        insert(games).values(
+                            game_id=e.game_id,
+                            scenario=e.scenario,
+                            seed=e.seed,
+                            n_players=len(e.players),
+                            n_traitors=e.config["traitors"],
+                            agents=",".join(sorted({p.agent for p in e.players})),
+                            status="running",
+                            days=0,
+                            n_events=0,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
             conn.execute(insert(events), fresh)
             last = batch[-1]
             values: dict[str, Any] = {"days": last.day, "n_events": last.seq + 1, "updated_at": now}
@@ -173,7 +197,8 @@ class Store:
         """All events of a game in seq order (empty if unknown)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(events.c.payload).where(events.c.game_id == game_id).order_by(events.c.seq))
+                select(events.c.payload).where(events.c.game_id == game_id).order_by(events.c.seq)
+            )
             return [event_from_json(r[0]) for r in rows]
 
     def games(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -195,5 +220,7 @@ class Store:
     def find_games(self, prefix: str) -> list[str]:
         """Game ids starting with ``prefix`` (for short ids on the command line)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(games.c.game_id).where(games.c.game_id.startswith(prefix, autoescape=True)))
+            rows = conn.execute(
+                select(games.c.game_id).where(games.c.game_id.startswith(prefix, autoescape=True))
+            )
             return sorted(r[0] for r in rows)

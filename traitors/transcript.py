@@ -24,8 +24,12 @@ from traitors.events import (
     VoteResult,
 )
 
-_BALLOT = {"banish": "Banishment vote", "murder": "Murder vote", "recruit": "Recruitment vote",
-           "endgame": "Endgame vote"}
+_BALLOT = {
+    "banish": "Banishment vote",
+    "murder": "Murder vote",
+    "recruit": "Recruitment vote",
+    "endgame": "Endgame vote",
+}
 
 
 def _vote_lines(votes: list[VoteCast]) -> str:
@@ -66,7 +70,9 @@ def describe(event: Event) -> str | None:
         case VoteResult(kind="endgame"):
             return "Unanimous: the game ends." if event.target == "end" else "Not unanimous: banish again."
         case Banished():
-            role = f", a {event.revealed_role.capitalize()}" if event.revealed_role else " (role not revealed)"
+            role = (
+                f", a {event.revealed_role.capitalize()}" if event.revealed_role else " (role not revealed)"
+            )
             return f"{event.player} is banished{role}."
         case Murdered():
             return f"{event.player} was murdered in the night."
@@ -90,8 +96,9 @@ def lines(events: Iterable[Event]) -> Iterator[tuple[Event, str]]:
     """(event, text) pairs for a sequence of events; each ballot's votes become one line."""
     pending: list[VoteCast] = []
     for event in events:
-        if pending and not (isinstance(event, VoteCast) and (event.kind, event.ballot) ==
-                            (pending[0].kind, pending[0].ballot)):
+        if pending and not (
+            isinstance(event, VoteCast) and (event.kind, event.ballot) == (pending[0].kind, pending[0].ballot)
+        ):
             yield pending[0], _vote_lines(pending)
             pending = []
         if isinstance(event, VoteCast):

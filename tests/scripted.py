@@ -8,10 +8,12 @@ legal answer, and ``play(...)`` runs a whole game with hand-chosen roles and ret
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.random_agent import RandomAgent
 from traitors.config import Scenario
 from traitors.decisions import Decision, DecisionRequest
 from traitors.engine import Game, setup_events
@@ -205,3 +207,86 @@ def ballot(kind: str, number: int, choices: Mapping[str, str | None]) -> list[tu
     """Expected VoteCast briefs for one ballot, voters in seat order (the default seat names are in
     alphabetical order, so sorted by name); a ``None`` target is an invalid paper."""
     return [("vote", kind, number, v, t, t is not None) for v, t in sorted(choices.items())]
+
+
+# -- seeded corpora of whole games (invariants, isolation, determinism) ----------------------------------
+
+#: The three scenarios the corpus tests run: the paper's defaults, a TV-like setting with every mechanic,
+#: and a quick one with the other switches flipped (secret count and roles, no-banishment ties, fixed order).
+CORPUS_SCENARIOS: dict[str, Scenario] = {
+    "paper": Scenario(name="paper", players=10, traitors=3),
+    "classic": Scenario(
+        name="classic", players=22, traitors=3, recruitment={"enabled": True},
+        missions={"enabled": True, "shields": 2}, endgame={"enabled": True, "at_players": 6},
+        night={"murder_rule": "unanimity", "turns": 1}, discussion={"turns": 1},
+    ),
+    "quick": Scenario(
+        name="quick", players=6, traitors=1, max_days=4, reveal_traitor_count=False,
+        discussion={"turns": 2, "order": "fixed"},
+        banishment={"reveal_role": False, "second_tie": "no_banishment"},
+    ),
+}
+
+
+def corpus_scenario(name: str, seed: int) -> Scenario:
+    """The corpus scenario ``name``; odd seeds of ``classic`` play recruitment as an ultimatum."""
+    sc = CORPUS_SCENARIOS[name]
+    if name == "classic" and seed % 2:
+        return sc.model_copy(update={"recruitment": sc.recruitment.model_copy(update={"mode": "ultimatum"})})
+    return sc
+
+
+class Flaky:
+    """Wraps an agent; with probability ``p`` (seeded by the request) answers illegally instead: a
+    self-vote, a name that is no option, an exception, an empty statement, or out-of-range beliefs."""
+
+    def __init__(self, inner: Any, p: float = 0.3) -> None:
+        self.inner = inner
+        self.p = p
+
+    async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
+        """Usually the inner agent's answer, sometimes an illegal one (or a raised error)."""
+        rng = random.Random(f"flaky-{request.seed}-{request.attempt}")
+        if rng.random() >= self.p:
+            return await self.inner.act(view, request)
+        how = rng.randrange(4)
+        if how == 0:
+            raise RuntimeError("flaky agent failed")
+        if request.kind == "speak":
+            return Decision(text="" if how == 1 else "x", accuses=(view.me,) if how != 1 else ())
+        if request.kind == "belief":
+            return Decision(beliefs=dict.fromkeys(request.options, 2.0 if how == 1 else -0.5))
+        return Decision(choice=view.me if how == 1 else "Nobody")
+
+
+class Recorder:
+    """Wraps an agent and records, for every request, the view, the request and the truth at that moment
+    (the player's role and the living players, read from the running game via ``holder['game']``)."""
+
+    def __init__(self, inner: Any, holder: dict[str, Game], log: list[tuple]) -> None:
+        self.inner = inner
+        self.holder = holder
+        self.log = log
+
+    async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
+        """Record, then delegate."""
+        state = self.holder["game"].state
+        self.log.append((view, request, state.roles[view.me], state.alive))
+        return await self.inner.act(view, request)
+
+
+def corpus_game(name: str, seed: int, flaky: bool = False,
+                record: list[tuple] | None = None) -> GameState:
+    """One seeded game of corpus scenario ``name`` with random agents (seeded roles); with ``flaky``,
+    every other seat sometimes answers illegally; with ``record``, every (view, request, role, alive)
+    is appended to it."""
+    sc = corpus_scenario(name, seed)
+    agents: dict[str, Any] = {}
+    for i, n in enumerate(sc.player_names()):
+        agents[n] = Flaky(RandomAgent()) if flaky and i % 2 else RandomAgent()
+    holder: dict[str, Game] = {}
+    if record is not None:
+        agents = {n: Recorder(a, holder, record) for n, a in agents.items()}
+    game = holder["game"] = Game(replay(setup_events(f"{name}-{seed}", sc, seed, seats(sc, "random"))),
+                                 agents)
+    return asyncio.run(game.run())

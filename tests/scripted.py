@@ -261,7 +261,7 @@ class Flaky:
 
 class Recorder:
     """Wraps an agent and records, for every request, the view, the request and the truth at that moment
-    (the player's role and the living players, read from the running game via ``holder['game']``)."""
+    (everyone's role and the living players, read from the running game via ``holder['game']``)."""
 
     def __init__(self, inner: Any, holder: dict[str, Game], log: list[tuple]) -> None:
         self.inner = inner
@@ -271,14 +271,14 @@ class Recorder:
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """Record, then delegate."""
         state = self.holder["game"].state
-        self.log.append((view, request, state.roles[view.me], state.alive))
+        self.log.append((view, request, dict(state.roles), state.alive))
         return await self.inner.act(view, request)
 
 
 def corpus_game(name: str, seed: int, flaky: bool = False,
                 record: list[tuple] | None = None) -> GameState:
     """One seeded game of corpus scenario ``name`` with random agents (seeded roles); with ``flaky``,
-    every other seat sometimes answers illegally; with ``record``, every (view, request, role, alive)
+    every other seat sometimes answers illegally; with ``record``, every (view, request, roles, alive)
     is appended to it."""
     sc = corpus_scenario(name, seed)
     agents: dict[str, Any] = {}

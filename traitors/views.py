@@ -53,5 +53,14 @@ def view(state: GameState, player: str) -> PlayerView:
         phase=state.phase,
         n_traitors=scenario.traitors if scenario.reveal_traitor_count or role == "traitor" else None,
         has_shield=player in state.shields,
-        events=tuple(ev for ev in state.events if ev.visible_to(player)),
+        events=tuple(ev if ev.audience is None else _as_seen_by(ev, player, role)
+                     for ev in state.events if ev.visible_to(player)),
     )
+
+
+def _as_seen_by(event: Event, player: str, role: Role) -> Event:
+    """``event`` as ``player`` saw it. Who else saw a private event is not shown to a Faithful: the
+    audience of a recruitment offer would name every Traitor to a recruit who then declines."""
+    if role == "faithful" and event.audience is not None and event.audience != (player,):
+        return event.model_copy(update={"audience": (player,)})
+    return event

@@ -1,0 +1,142 @@
+"""Information isolation: no Faithful's view, at any decision of any seeded game, holds a Traitor-only fact;
+a Traitor's view does hold the Traitors' channel. Every (view, request) an agent receives is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scripted import (
+    CORPUS_SCENARIOS,
+    corpus_game,
+    corpus_scenario,
+    play,
+    scenario,
+    table_fn,
+    votes,
+)
+from traitors.events import (
+    Banished,
+    DecisionFallback,
+    GameCreated,
+    GameEnded,
+    MurderBlocked,
+    RecruitAnswered,
+    RecruitOffered,
+    RolesAssigned,
+    Statement,
+    VoteCast,
+    VoteResult,
+    event_to_json,
+)
+
+GAMES = {"paper": 30, "classic": 16, "quick": 40}
+TRAITOR_ONLY_KINDS = {"murder", "recruit"}
+
+
+def faithful_view_problems(view, request) -> list[str]:
+    """Every Traitor-only fact found in a Faithful's (view, request); empty when the view is clean."""
+    me, problems = view.me, []
+    if view.role != "faithful":
+        problems.append(f"role shown as {view.role}")
+    if view.fellow_traitors:
+        problems.append(f"fellow_traitors {view.fellow_traitors}")
+    if request.kind in ("murder", "recruit"):
+        problems.append(f"asked to {request.kind}")
+    public_reveals = {e.player for e in view.events
+                      if isinstance(e, Banished) and e.revealed_role == "traitor"}
+    for e in view.events:
+        if e.audience is not None and me not in e.audience:
+            problems.append(f"event {e.seq} {e.type} is not for {me}")
+        if isinstance(e, GameCreated | RolesAssigned | DecisionFallback | MurderBlocked | GameEnded):
+            problems.append(f"host/Traitor event {e.type}")
+        if isinstance(e, Statement) and e.channel == "traitors":
+            problems.append(f"Traitors' channel statement {e.seq}")
+        if isinstance(e, VoteCast | VoteResult) and e.kind in TRAITOR_ONLY_KINDS:
+            problems.append(f"{e.kind} vote {e.seq}")
+        if isinstance(e, Banished) and e.revealed_role not in (None, "traitor", "faithful"):
+            problems.append("bad reveal")
+        # who else saw a private event is a Traitor-only fact (e.g. who made a recruitment offer)
+        if e.audience is not None and set(e.audience) - {me}:
+            problems.append(f"event {e.seq} {e.type} names its audience {e.audience}")
+        if isinstance(e, RecruitOffered | RecruitAnswered) and e.player != me:
+            problems.append(f"someone else's recruitment {e.seq}")
+    known = view.revealed_roles()
+    hidden = {p for p, r in known.items() if r == "traitor"} - public_reveals
+    if hidden:
+        problems.append(f"knows Traitors {sorted(hidden)} without a public reveal")
+    # no Traitor's name appears next to a role word anywhere in the view's events, except public reveals
+    for e in view.events:
+        text = event_to_json(e)
+        if '"traitor"' in text and not (isinstance(e, Banished) and e.revealed_role == "traitor"):
+            problems.append(f"role fact in event {e.seq} {e.type}")
+    return problems
+
+
+@pytest.mark.parametrize("flaky", [False, True], ids=["random", "flaky"])
+@pytest.mark.parametrize("name", list(CORPUS_SCENARIOS))
+def test_faithful_views_hold_no_traitor_only_fact(name: str, flaky: bool) -> None:
+    faithful_views = traitor_channel_seen = 0
+    for seed in range(GAMES[name]):
+        sc = corpus_scenario(name, seed)
+        record: list[tuple] = []
+        corpus_game(name, seed, flaky=flaky, record=record)
+        for view, request, roles, alive in record:
+            role = roles[view.me]
+            assert view.me in alive, "a dead player was asked"
+            assert view.role == role and view.alive == alive
+            if request.kind in ("vote", "speak", "belief"):
+                assert view.me not in request.options
+            if role == "faithful":
+                faithful_views += 1
+                problems = faithful_view_problems(view, request)
+                assert not problems, f"{name} seed {seed}: {view.me} at {request.kind}: {problems}"
+                assert view.n_traitors == (sc.traitors if sc.reveal_traitor_count else None)
+            else:
+                assert view.n_traitors == sc.traitors
+                # fellow Traitors: every other Traitor at that moment, banished ones included
+                assert view.fellow_traitors == tuple(p for p in view.players
+                                                     if p != view.me and roles[p] == "traitor")
+                meeting = sc.night.turns and sum(1 for p in alive if roles[p] == "traitor") > 1
+                if request.kind == "murder" and meeting:
+                    talk = [e for e in view.events if isinstance(e, Statement) and e.channel == "traitors"
+                            and e.day == view.day]
+                    assert talk, f"{name} seed {seed}: {view.me} did not see the Traitors' channel"
+                    traitor_channel_seen += 1
+    assert faithful_views > 1000
+    if name != "quick":
+        assert traitor_channel_seen
+
+
+def test_traitor_sees_fellows_and_channel_faithful_does_not():
+    sc = scenario(players=7, traitors=2, max_days=1, night={"turns": 1}, discussion={"turns": 1})
+    papers = {n: "Gus" for n in ("Alex", "Bea", "Cal", "Dana", "Eli", "Fay")} | {"Gus": "Fay"}
+    p = play(sc, ["Alex", "Bea"], table_fn(votes("vote", 1, 1, papers)))
+    murder_view = next(v for v, r in p.agents["Bea"].calls if r.kind == "murder")
+    assert murder_view.fellow_traitors == ("Alex",)
+    channel = [e for e in murder_view.events if isinstance(e, Statement) and e.channel == "traitors"]
+    assert [e.speaker for e in channel] == ["Alex", "Bea"]
+    assert channel[0].text == "Alex speaks on day 1."  # Alex's own words reach Bea
+    assert all(e.audience == ("Alex", "Bea") for e in channel)
+    for name in ("Cal", "Dana", "Eli", "Fay"):
+        for v, r in p.agents[name].calls:
+            assert not faithful_view_problems(v, r)
+            assert not any(e.type == "statement" and e.channel == "traitors" for e in v.events)
+
+
+def test_standard_recruit_who_declines_learns_no_traitor():
+    """The offer reaches the recruit, but not who made it: a Faithful who declines knows no Traitor."""
+    sc = scenario(players=7, traitors=2, max_days=2, recruitment={"enabled": True})
+    alex_out = {n: "Alex" for n in ("Bea", "Cal", "Dana", "Eli", "Fay", "Gus")} | {"Alex": "Cal"}
+    table = {**votes("vote", 1, 1, alex_out), ("recruit", 1, "Bea"): "Cal", ("answer_offer",): "decline",
+             ("murder", 1, "Bea"): "Dana", ("vote", 2): "Gus", ("vote", 2, "Gus"): "Fay"}
+    p = play(sc, ["Alex", "Bea"], table_fn(table))
+    assert [(e.player, e.accepted) for e in p.events if isinstance(e, RecruitAnswered)] == [("Cal", False)]
+    offer = next(e for e in p.events if isinstance(e, RecruitOffered))
+    assert set(offer.audience) == {"Bea", "Cal"}  # the host's log keeps who saw it
+    cal = p.agents["Cal"].calls
+    assert any(r.kind == "answer_offer" for _, r in cal) and any(v.day == 2 for v, _ in cal)
+    for v, r in cal:
+        assert not faithful_view_problems(v, r), (r.kind, faithful_view_problems(v, r))
+        seen = [e for e in v.events if isinstance(e, RecruitOffered)]
+        assert all(e.audience == ("Cal",) for e in seen)
+        assert "Bea" not in v.revealed_roles()

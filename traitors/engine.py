@@ -188,7 +188,10 @@ class Game:
     async def _ask_all(self, requests: Mapping[str, DecisionRequest]) -> dict[str, Decision | None]:
         """Independent questions run concurrently; model calls and fallbacks are logged in seat order."""
         players = list(requests)
-        answers = await asyncio.gather(*(self._ask(p, requests[p]) for p in players))
+        if len(players) == 1:  # a lone question needs no task
+            answers = [await self._ask(players[0], requests[players[0]])]
+        else:
+            answers = await asyncio.gather(*(self._ask(p, requests[p]) for p in players))
         for player, (decision, error, calls) in zip(players, answers, strict=True):
             for call in calls:
                 self._emit(ModelCall, audience=(), player=player, **call.model_dump())

@@ -32,6 +32,7 @@ class GameState:
     scenario: Scenario | None = None
     seed: int = 0
     players: tuple[PlayerInfo, ...] = ()
+    names: tuple[str, ...] = ()  # seat names, in seat order
     initial_roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
     roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
     alive: tuple[str, ...] = ()
@@ -47,11 +48,6 @@ class GameState:
     def seq(self) -> int:
         """The seq the next event gets."""
         return len(self.events)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """All seat names, in seat order."""
-        return tuple(p.name for p in self.players)
 
     @property
     def ended(self) -> bool:
@@ -81,6 +77,7 @@ def apply(state: GameState, event: Event) -> GameState:
                 scenario=Scenario.model_validate(event.config),
                 seed=event.seed,
                 players=event.players,
+                names=tuple(p.name for p in event.players),
                 alive=tuple(p.name for p in event.players),
             )
         case RolesAssigned():

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     exc,
@@ -101,6 +103,50 @@ def open_engine(url: str | None = None) -> Engine:
     return engine
 
 
+_INSERT_EVENTS = insert(events)
+_INSERT_GAME = insert(games)
+_UPDATE_GAME = update(games).where(games.c.game_id == bindparam("gid"))
+_SELECT_RANGE = select(events.c.seq, events.c.payload).where(
+    events.c.game_id == bindparam("gid"), events.c.seq >= bindparam("lo"), events.c.seq <= bindparam("hi")
+)
+
+
+def _write(conn: Connection, batch: Sequence[Event], rows: list[dict[str, Any]]) -> None:
+    """Insert events (and the game's row on creation) and refresh the game's summary."""
+    now = datetime.now(UTC)
+    for e in batch:
+        if isinstance(e, GameCreated):
+            conn.execute(
+                _INSERT_GAME,
+                {
+                    "game_id": e.game_id,
+                    "scenario": e.scenario,
+                    "seed": e.seed,
+                    "n_players": len(e.players),
+                    "n_traitors": e.config["traitors"],
+                    "agents": ",".join(sorted({p.agent for p in e.players})),
+                    "status": "running",
+                    "days": 0,
+                    "n_events": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+    conn.execute(_INSERT_EVENTS, rows)
+    last = batch[-1]
+    values: dict[str, Any] = {
+        "gid": last.game_id,
+        "days": last.day,
+        "n_events": last.seq + 1,
+        "updated_at": now,
+    }
+    if isinstance(last, GameEnded):
+        values.update(status="finished", winner=last.winner)
+    else:
+        values.update(status="running", winner=None)
+    conn.execute(_UPDATE_GAME, values)
+
+
 class Store:
     """Events and game summaries in one SQL database. Implements the engine's ``EventSink``."""
 
@@ -138,7 +184,6 @@ class Store:
         an existing (game_id, seq) raises :class:`StoreError`."""
         if not batch:
             return
-        game_id = batch[0].game_id
         rows = [
             {
                 "game_id": e.game_id,
@@ -150,48 +195,25 @@ class Store:
             }
             for e in batch
         ]
-        now = datetime.now(UTC)
-        with self.engine.begin() as conn:
-            stored = dict(
-                conn.execute(
-                    select(events.c.seq, events.c.payload).where(
-                        events.c.game_id == game_id,
-                        events.c.seq >= rows[0]["seq"],
-                        events.c.seq <= rows[-1]["seq"],
-                    )
-                ).all()
-            )
-            for row in rows:
-                if row["seq"] in stored and stored[row["seq"]] != row["payload"]:
-                    raise StoreError(
-                        f"game {game_id}: a different event is already stored at seq {row['seq']}"
-                    )
-            fresh = [r for r in rows if r["seq"] not in stored]
-            if not fresh:
-                return
-            for e in batch:
-                if isinstance(e, GameCreated) and e.seq not in stored:
+        try:
+            with self.engine.begin() as conn:
+                _write(conn, batch, rows)
+        except exc.IntegrityError:  # some of these events are stored already: keep only the new ones
+            with self.engine.begin() as conn:
+                stored = dict(
                     conn.execute(
-                        insert(games).values(
-                            game_id=e.game_id,
-                            scenario=e.scenario,
-                            seed=e.seed,
-                            n_players=len(e.players),
-                            n_traitors=e.config["traitors"],
-                            agents=",".join(sorted({p.agent for p in e.players})),
-                            status="running",
-                            days=0,
-                            n_events=0,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-            conn.execute(insert(events), fresh)
-            last = batch[-1]
-            values: dict[str, Any] = {"days": last.day, "n_events": last.seq + 1, "updated_at": now}
-            if isinstance(last, GameEnded):
-                values.update(status="finished", winner=last.winner)
-            conn.execute(update(games).where(games.c.game_id == game_id).values(**values))
+                        _SELECT_RANGE,
+                        {"gid": rows[0]["game_id"], "lo": rows[0]["seq"], "hi": rows[-1]["seq"]},
+                    ).all()
+                )
+                for row in rows:
+                    if stored.get(row["seq"], row["payload"]) != row["payload"]:
+                        raise StoreError(
+                            f"game {row['game_id']}: a different event is already stored at seq {row['seq']}"
+                        ) from None
+                fresh = [i for i, r in enumerate(rows) if r["seq"] not in stored]
+                if fresh:
+                    _write(conn, [batch[i] for i in fresh], [rows[i] for i in fresh])
 
     def load_events(self, game_id: str) -> list[Event]:
         """All events of a game in seq order (empty if unknown)."""

@@ -54,9 +54,11 @@ def view(state: GameState, player: str) -> PlayerView:
         n_traitors=scenario.traitors if scenario.reveal_traitor_count or role == "traitor" else None,
         has_shield=player in state.shields,
         events=tuple(
-            ev if ev.audience is None else _as_seen_by(ev, player, role)
-            for ev in state.events
-            if ev.visible_to(player)
+            [
+                ev if ev.audience is None else _as_seen_by(ev, player, role)
+                for ev in state.events
+                if ev.audience is None or player in ev.audience
+            ]
         ),
     )
 

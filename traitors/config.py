@@ -147,7 +147,8 @@ class ScenarioError(ValueError):
 
 def _format_validation(source: str, err: ValidationError) -> str:
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
+    # a key is user text: escape line breaks so that the message stays on one line
+    loc = ".".join(str(p) for p in first["loc"]).replace("\r", "\\r").replace("\n", "\\n")
     msg = first["msg"].removeprefix("Value error, ")
     more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return f"{source}: {loc + ': ' if loc else ''}{msg}{more}"

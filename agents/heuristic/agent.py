@@ -1,0 +1,114 @@
+"""``HeuristicAgent``: the rule-based baseline, for both roles, with a rebuildable evidence cache."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import OrderedDict
+
+from agents.heuristic import evidence as E
+from agents.heuristic import talk
+from agents.heuristic import traitor as T
+from agents.heuristic.tracker import Tracker
+from traitors.decisions import ACCEPT, DECLINE, Decision, DecisionRequest, validate_decision
+from traitors.events import BANISH_AGAIN, END
+from traitors.views import PlayerView
+
+
+class HeuristicAgent:
+    """Plays from evidence in its view: a Faithful votes its top suspect; a Traitor steers and murders.
+
+    The only state is a bounded cache of :class:`Tracker` per (game, player), advanced over new events
+    only and rebuilt from ``view.events`` when missing or stale, so answers are the same cold or warm.
+    All randomness (wording) comes from ``request.seed``.
+    """
+
+    name = "heuristic"
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._cache: OrderedDict[tuple[str, str], Tracker] = OrderedDict()
+        self._cache_size = cache_size
+
+    def tracker(self, view: PlayerView) -> Tracker:
+        """The evidence of ``view.me`` in this game, up to date with ``view.events``."""
+        key = (view.game_id, view.me)
+        tracker = self._cache.get(key)
+        if tracker is None or not tracker.fits(view.events):
+            tracker = Tracker(view.game_id, view.me)
+            self._cache[key] = tracker
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        tracker.update(view.events)
+        return tracker
+
+    def clear(self) -> None:
+        """Drop every cached tracker (answers do not change; the next decisions rebuild them)."""
+        self._cache.clear()
+
+    async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
+        """A legal answer to ``request`` from the evidence in ``view``."""
+        decision = self.decide(view, request)
+        if validate_decision(request, decision) is not None:  # defensive: never hand back an illegal move
+            decision = _fallback(request)
+        return decision
+
+    def decide(self, view: PlayerView, request: DecisionRequest) -> Decision:
+        """The heuristic's answer (synchronous core of :meth:`act`)."""
+        tracker = self.tracker(view)
+        kind, options = request.kind, request.options
+        traitor = view.role == "traitor"
+        if kind == "speak":
+            if not options:
+                return Decision(text="I have nothing to add.")
+            if request.channel == "traitors":
+                return talk.channel_statement(tracker, view, request)
+            if traitor:
+                return talk.traitor_statement(tracker, view, request)
+            return talk.faithful_statement(tracker, view, request)
+        if kind == "belief":
+            return Decision(beliefs=E.beliefs(tracker, view, options))
+        if not options:
+            return Decision(choice=None)
+        if kind == "vote":
+            if traitor:
+                return Decision(choice=T.banish_vote(tracker, view, options))
+            return Decision(choice=E.ranked(tracker, E.suspicion(tracker, view, options), own=True)[0])
+        if kind == "murder":
+            return Decision(choice=T.murder_vote(tracker, view, options))
+        if kind == "recruit":
+            return Decision(choice=T.recruit_vote(tracker, view, options))
+        if kind == "answer_offer":
+            return Decision(choice=_answer_offer(tracker, view))
+        if kind == "endgame":
+            return Decision(choice=_endgame(tracker, view))
+        return _fallback(request)
+
+
+def _answer_offer(tracker: Tracker, view: PlayerView) -> str:
+    """Accept an ultimatum (declining is death); otherwise join only a side with a real chance.
+
+    After accepting, the Traitors would be the believed survivors plus this player; a Faithful joins when
+    they would then make up at least a third of the table, and stays loyal when the Faithfuls are winning.
+    """
+    if tracker.offer_ultimatum:
+        return ACCEPT
+    traitors_after = math.ceil(E.remaining_traitors(tracker, view)) + 1
+    return ACCEPT if 3 * traitors_after >= len(view.alive) else DECLINE
+
+
+def _endgame(tracker: Tracker, view: PlayerView) -> str:
+    """A Traitor ends the game; a Faithful ends it only when it believes no Traitor is left."""
+    if view.role == "traitor":
+        return END
+    return END if E.remaining_traitors(tracker, view) < 0.5 else BANISH_AGAIN
+
+
+def _fallback(request: DecisionRequest) -> Decision:
+    """A plain legal answer for any request (used only if the heuristic ever produced an illegal one)."""
+    if request.kind == "speak":
+        return Decision(text="I'm still thinking.")
+    if request.kind == "belief":
+        return Decision(beliefs=dict.fromkeys(request.options, 0.0))
+    if request.kind == "endgame" and BANISH_AGAIN in request.options:
+        return Decision(choice=BANISH_AGAIN)
+    return Decision(choice=random.Random(request.seed).choice(request.options) if request.options else None)

@@ -1,0 +1,106 @@
+"""What a heuristic player says: a statement built from its real evidence, as a legal ``Decision``."""
+
+from __future__ import annotations
+
+import random
+
+from agents.heuristic import evidence as E
+from agents.heuristic import traitor as T
+from agents.heuristic import weights as W
+from agents.heuristic.speech import ACCUSE, PLAN, TRUST, fit, line
+from agents.heuristic.tracker import Tracker
+from traitors.decisions import Decision, DecisionRequest
+from traitors.views import PlayerView
+
+
+def _case(rng: random.Random, tracker: Tracker, x: str, private: bool) -> list[str]:
+    """One or two sentences on why ``x`` is suspect, from the strongest evidence about them."""
+    items = E.reasons(tracker, x, positive=True, private=private)
+    if items:
+        out = [line(rng, ACCUSE, items[0][0], x=x, o=items[0][1])]
+        second = next((e for e in items[1:] if e[0] != items[0][0]), None)
+        if second is not None:
+            out.append(line(rng, ACCUSE, second[0], x=x, o=second[1]))
+        return out
+    heat = tracker.heat.get(x, 0)
+    return [line(rng, ACCUSE, "heat" if heat else "none", x=x, n=heat)]
+
+
+def _trust(rng: random.Random, tracker: Tracker, y: str) -> str | None:
+    """A sentence on why ``y`` is trusted, or None without evidence for it."""
+    items = [e for e in E.reasons(tracker, y, positive=False) if e[0] in TRUST]
+    return line(rng, TRUST, items[0][0], x=y, o=items[0][1]) if items else None
+
+
+def faithful_statement(tracker: Tracker, view: PlayerView, request: DecisionRequest) -> Decision:
+    """Accuse the top suspect with the evidence against them; vouch for the most cleared player."""
+    rng = random.Random(request.seed)
+    options = request.options
+    scores = E.suspicion(tracker, view, options)
+    order = E.ranked(tracker, scores, own=True)
+    x = order[0]
+    sentences = _case(rng, tracker, x, private=True)
+    defends: tuple[str, ...] = ()
+    y = order[-1] if len(order) > 1 else None
+    if y is not None and scores[y] < 0:
+        trust = _trust(rng, tracker, y)
+        if trust is not None:
+            sentences.append(trust)
+            defends = (y,)
+    return Decision(text=fit(sentences, request.max_chars), accuses=(x,), defends=defends)
+
+
+def traitor_statement(tracker: Tracker, view: PlayerView, request: DecisionRequest) -> Decision:
+    """In public: talk like a Faithful about a Faithful; push the scapegoat when a fellow is at risk (and
+    sometimes vouch for that fellow); accuse a fellow only when the table has already doomed them."""
+    rng = random.Random(request.seed)
+    options = request.options
+    team = T.traitors_of(view)
+    fopts = [o for o in options if o not in team]
+    if not fopts:
+        return Decision(text=fit([line(rng, TRUST, "self")], request.max_chars))
+    likely = T.predicted_banishment(tracker, view)
+    if likely in team and likely != view.me and likely in options and T.doomed(tracker, view, likely):
+        text = line(rng, ACCUSE, "heat", x=likely, n=tracker.heat.get(likely, 0))
+        return Decision(text=fit([text], request.max_chars), accuses=(likely,))
+    planned = tracker.plan[1] if len(tracker.plan) > 1 else None
+    if likely in team:
+        target = T.scapegoat(tracker, view, fopts) or fopts[0]
+    elif planned in fopts and E.public_scores(tracker, (planned,), 0.0)[planned] > 0:
+        target = planned
+    else:
+        target = T.cover_pick(tracker, view, fopts)
+    sentences = _case(rng, tracker, target, private=True)
+    defends: tuple[str, ...] = ()
+    if likely == view.me:
+        sentences.insert(0, line(rng, TRUST, "self"))
+    elif likely in team and likely in options and rng.random() < W.DEFEND_FELLOW:
+        sentences.append(line(rng, TRUST, "loyal", x=likely))
+        defends = (likely,)
+    return Decision(text=fit(sentences, request.max_chars), accuses=(target,), defends=defends)
+
+
+def channel_statement(tracker: Tracker, view: PlayerView, request: DecisionRequest) -> Decision:
+    """In the Traitors' channel: propose (or second) tonight's victim and tomorrow's scapegoat.
+
+    Convention: ``accuses`` is ``(victim, scapegoat)``; later speakers and the murder vote follow the first
+    proposal of the night.
+    """
+    rng = random.Random(request.seed)
+    victim, goat = T.night_plan(tracker, view)
+    if victim is None or victim not in request.options:
+        return Decision(text=fit(["Nothing to plan tonight."], request.max_chars))
+    goat = goat if goat in request.options and goat != victim else None
+    s = goat or "whoever the table already doubts"
+    key = "follow" if tracker.proposals else "propose"
+    sentences = [line(rng, PLAN, key, v=victim, s=s)]
+    hunted = [t for t in sorted(T.traitors_of(view)) if (victim, t) in tracker.pairs]
+    if hunted and key == "propose":
+        sentences.append(line(rng, PLAN, "why", v=victim, t=hunted[0]))
+    if tracker.revealed_traitors and any(p in tracker.known for p in view.fellow_traitors):
+        pool = [p for p in T.living_faithful(view) if p not in (victim, goat)]
+        if pool:
+            recruit = E.ranked(tracker, E.public_scores(tracker, pool))[-1]
+            sentences.append(line(rng, PLAN, "recruit", r=recruit))
+    accuses = (victim, goat) if goat else (victim,)
+    return Decision(text=fit(sentences, request.max_chars), accuses=accuses)

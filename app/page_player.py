@@ -1,0 +1,112 @@
+"""The "as player X" panel of the replay: X's role and knowledge, beliefs, memory, and model calls (prompts,
+raw replies, tokens, cost). Tables written by memory/ and agents/ are shown when present."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import db, session
+from app.replay_model import ReplayView, beliefs
+from traitors.views import view
+
+CALL_COLUMNS = ["seq", "day", "phase", "player", "purpose", "model", "prompt_tokens", "completion_tokens",
+                "cached_tokens", "attempts", "outcome", "request_hash"]
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _rows(url: str, table: str, game_id: str, player: str | None) -> pd.DataFrame | None:
+    return db.optional_rows(session.engine(url), table, game_id, player)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _exchange(url: str, request_hash: str) -> dict[str, Any] | None:
+    return db.cached_llm_exchange(session.engine(url), request_hash)
+
+
+def _until_day(frame: pd.DataFrame | None, day: int) -> pd.DataFrame | None:
+    if frame is None or "day" not in frame.columns:
+        return frame
+    return frame[pd.to_numeric(frame["day"], errors="coerce").fillna(0) <= day]
+
+
+def render(url: str, rv: ReplayView) -> None:
+    """Everything about the point-of-view player up to the replay step."""
+    me = rv.pov
+    assert me is not None
+    if me in rv.state.roles:
+        v = view(rv.state, me)
+        fellows = f" with {', '.join(v.fellow_traitors)}" if v.fellow_traitors else ""
+        status = "alive" if me in v.alive else "eliminated"
+        st.markdown(f"**{session.md(me)}** {session.role_badge(v.role)} · {status}")
+        st.text(f"Knows: {me} is a {v.role}{fellows}; "
+                f"{v.n_traitors if v.n_traitors is not None else 'an unknown number of'} Traitors in the game.")
+    st.subheader("Beliefs reported")
+    mine = beliefs(rv.shown, me)
+    if mine.empty:
+        st.caption("No belief report yet.")
+    else:
+        st.dataframe(mine.pivot_table(index="target", columns="day", values="p_traitor").round(2), width="stretch")
+    day = rv.state.day
+    game_id = rv.state.game_id
+    for table, title in (("memory_items", "Memory"), ("beliefs", "Beliefs kept in memory")):
+        rows = _until_day(_rows(url, table, game_id, me), day)
+        if rows is not None:
+            st.subheader(title)
+            if rows.empty:
+                st.caption("Nothing stored yet.")
+            else:
+                st.dataframe(rows, hide_index=True, width="stretch")
+    if _rows(url, "memory_items", game_id, me) is None:
+        st.caption("No agent memory in this database (memory_items table absent).")
+    model_calls(url, rv)
+
+
+def model_calls(url: str, rv: ReplayView) -> None:
+    """Model calls up to the step: a table, totals, and each call's prompt and raw reply."""
+    calls = rv.own_model_calls()
+    st.subheader("Model calls")
+    if not calls:
+        st.caption("No model calls up to this step (offline agents make none).")
+        return
+    frame = pd.DataFrame([c.model_dump() for c in calls]).reindex(columns=CALL_COLUMNS)
+    measured = _rows(url, "model_calls", rv.state.game_id, rv.pov)
+    cost = None
+    if measured is not None and not measured.empty and "cost_usd" in measured.columns:
+        measured = _until_day(measured, rv.state.day)
+        cost = float(pd.to_numeric(measured["cost_usd"], errors="coerce").sum())
+    cols = st.columns(4)
+    cols[0].metric("Calls", len(frame))
+    cols[1].metric("Prompt tokens", int(frame["prompt_tokens"].sum()))
+    cols[2].metric("Completion tokens", int(frame["completion_tokens"].sum()))
+    cols[3].metric("Cost (USD)", "n/a" if cost is None else f"{cost:.4f}")
+    st.dataframe(frame, hide_index=True, width="stretch")
+    if measured is not None and not measured.empty:
+        with st.expander("Measured calls (model_calls table: latency, cost, cache hits)"):
+            st.dataframe(measured, hide_index=True, width="stretch")
+    labels = {f"#{c.seq} · day {c.day} · {c.player} · {c.purpose}": c for c in calls}
+    pick = st.selectbox("Inspect a call", list(labels), index=len(labels) - 1, key="call_pick")
+    call = labels[pick]
+    exchange = _exchange(url, call.request_hash)
+    if exchange is None:
+        st.caption("Prompt and reply not stored (no llm_cache entry for this call).")
+        return
+    for name, value in exchange.items():
+        st.markdown(f"**{session.md(name)}**")
+        st.code(_pretty(value), language=None, wrap_lines=True)
+
+
+def _pretty(value: object) -> str:
+    """Text for a cached value: JSON pretty-printed when it parses, else as stored."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        try:
+            return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
+        except ValueError:
+            return value
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False) if isinstance(value, dict | list) \
+        else str(value)

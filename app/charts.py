@@ -11,8 +11,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-PHASE_COLORS = {"setup": "#9e9e9e", "breakfast": "#ffb74d", "mission": "#4db6ac", "roundtable": "#64b5f6",
-                "night": "#5c6bc0", "end": "#81c784"}
+PHASE_COLORS = {
+    "setup": "#9e9e9e",
+    "breakfast": "#ffb74d",
+    "mission": "#4db6ac",
+    "roundtable": "#64b5f6",
+    "night": "#5c6bc0",
+    "end": "#81c784",
+}
 ROLE_COLORS = {"traitor": "#d32f2f", "faithful": "#1976d2", None: "#9e9e9e"}
 
 
@@ -20,17 +26,30 @@ def timeline_figure(spans: pd.DataFrame, step: int) -> go.Figure:
     """Horizontal bars of each (day, phase) span over event seq, with a line at the current step."""
     fig = go.Figure()
     for phase, rows in spans.groupby("phase", sort=False):
-        fig.add_trace(go.Bar(
-            x=rows["last_seq"] - rows["first_seq"] + 1, base=rows["first_seq"], y=["events"] * len(rows),
-            orientation="h", name=str(phase), marker_color=PHASE_COLORS.get(str(phase), "#bdbdbd"),
-            customdata=rows[["day"]].to_numpy(), hovertemplate="day %{customdata[0]}, %{base}–%{x}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=rows["last_seq"] - rows["first_seq"] + 1,
+                base=rows["first_seq"],
+                y=["events"] * len(rows),
+                orientation="h",
+                name=str(phase),
+                marker_color=PHASE_COLORS.get(str(phase), "#bdbdbd"),
+                customdata=rows[["day"]].to_numpy(),
+                hovertemplate="day %{customdata[0]}, %{base}–%{x}<extra></extra>",
+            )
+        )
     for day, first in spans.groupby("day")["first_seq"].min().items():
         fig.add_annotation(x=first, y=1.05, yref="paper", text=f"D{day}", showarrow=False, xanchor="left")
     fig.add_vline(x=step + 0.5, line_color="black", line_width=2)
-    fig.update_layout(barmode="stack", height=150, margin={"l": 10, "r": 10, "t": 25, "b": 20},
-                      showlegend=True, legend={"orientation": "h", "y": -0.4}, yaxis={"visible": False},
-                      xaxis={"title": None})
+    fig.update_layout(
+        barmode="stack",
+        height=150,
+        margin={"l": 10, "r": 10, "t": 25, "b": 20},
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.4},
+        yaxis={"visible": False},
+        xaxis={"title": None},
+    )
     return fig
 
 
@@ -41,12 +60,16 @@ def vote_flow_figure(votes: pd.DataFrame, roles: Mapping[str, str]) -> go.Figure
     targets = list(dict.fromkeys(valid["target"]))
     labels = voters + targets
     colors = [ROLE_COLORS.get(roles.get(name)) for name in labels]
-    fig = go.Figure(go.Sankey(
-        node={"label": labels, "color": colors, "pad": 8},
-        link={"source": [voters.index(v) for v in valid["voter"]],
-              "target": [len(voters) + targets.index(t) for t in valid["target"]],
-              "value": [1] * len(valid)},
-    ))
+    fig = go.Figure(
+        go.Sankey(
+            node={"label": labels, "color": colors, "pad": 8},
+            link={
+                "source": [voters.index(v) for v in valid["voter"]],
+                "target": [len(voters) + targets.index(t) for t in valid["target"]],
+                "value": [1] * len(valid),
+            },
+        )
+    )
     fig.update_layout(height=max(220, 22 * len(voters)), margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
 
@@ -57,8 +80,13 @@ def circle_layout(names: Sequence[str]) -> dict[str, tuple[float, float]]:
     return {p: (math.sin(2 * math.pi * i / n), math.cos(2 * math.pi * i / n)) for i, p in enumerate(names)}
 
 
-def trust_network_figure(edges: pd.DataFrame, names: Sequence[str], alive: Sequence[str],
-                         roles: Mapping[str, str], received: Mapping[str, float]) -> go.Figure:
+def trust_network_figure(
+    edges: pd.DataFrame,
+    names: Sequence[str],
+    alive: Sequence[str],
+    roles: Mapping[str, str],
+    received: Mapping[str, float],
+) -> go.Figure:
     """Directed trust edges (green trusting, red suspicious) between players on a circle."""
     pos = circle_layout(names)
     fig = go.Figure()
@@ -67,35 +95,76 @@ def trust_network_figure(edges: pd.DataFrame, names: Sequence[str], alive: Seque
             continue
         (x0, y0), (x1, y1) = pos[row.observer], pos[row.target]
         trust = float(row.trust)
-        color = f"rgba({int(220 * (1 - trust))},{int(160 * trust)},60,{0.25 + 0.6 * abs(trust - 0.5) * 2:.2f})"
-        fig.add_annotation(x=x1 * 0.92, y=y1 * 0.92, ax=x0 * 0.92, ay=y0 * 0.92, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1,
-                           arrowwidth=1 + 2 * abs(trust - 0.5), arrowcolor=color, text="")
-    fig.add_trace(go.Scatter(
-        x=[pos[p][0] for p in names], y=[pos[p][1] for p in names], mode="markers+text", text=list(names),
-        textposition="top center", hovertext=[f"{p}: in-trust {received.get(p, float('nan')):.2f}" for p in names],
-        hoverinfo="text",
-        marker={"size": [14 + 20 * received.get(p, 0.5) for p in names],
+        color = (
+            f"rgba({int(220 * (1 - trust))},{int(160 * trust)},60,{0.25 + 0.6 * abs(trust - 0.5) * 2:.2f})"
+        )
+        fig.add_annotation(
+            x=x1 * 0.92,
+            y=y1 * 0.92,
+            ax=x0 * 0.92,
+            ay=y0 * 0.92,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=1 + 2 * abs(trust - 0.5),
+            arrowcolor=color,
+            text="",
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[pos[p][0] for p in names],
+            y=[pos[p][1] for p in names],
+            mode="markers+text",
+            text=list(names),
+            textposition="top center",
+            hovertext=[f"{p}: in-trust {received.get(p, float('nan')):.2f}" for p in names],
+            hoverinfo="text",
+            marker={
+                "size": [14 + 20 * received.get(p, 0.5) for p in names],
                 "color": [ROLE_COLORS.get(roles.get(p)) for p in names],
-                "opacity": [1.0 if p in alive else 0.3 for p in names], "line": {"width": 1, "color": "#333"}},
-    ))
-    fig.update_layout(height=480, showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      xaxis={"visible": False, "range": [-1.3, 1.3]},
-                      yaxis={"visible": False, "range": [-1.3, 1.3], "scaleanchor": "x"})
+                "opacity": [1.0 if p in alive else 0.3 for p in names],
+                "line": {"width": 1, "color": "#333"},
+            },
+        )
+    )
+    fig.update_layout(
+        height=480,
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"visible": False, "range": [-1.3, 1.3]},
+        yaxis={"visible": False, "range": [-1.3, 1.3], "scaleanchor": "x"},
+    )
     return fig
 
 
 def belief_heatmap_figure(matrix: pd.DataFrame, day: int | None = None) -> go.Figure:
     """P(traitor) per target and day; the selected day is outlined."""
-    fig = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(), x=[f"day {d}" for d in matrix.columns], y=list(matrix.index), zmin=0, zmax=1,
-        colorscale="RdBu_r", colorbar={"title": "P(traitor)"},
-        hovertemplate="%{y}, %{x}: %{z:.2f}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(),
+            x=[f"day {d}" for d in matrix.columns],
+            y=list(matrix.index),
+            zmin=0,
+            zmax=1,
+            colorscale="RdBu_r",
+            colorbar={"title": "P(traitor)"},
+            hovertemplate="%{y}, %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
     if day is not None and day in list(matrix.columns):
         i = list(matrix.columns).index(day)
-        fig.add_shape(type="rect", x0=i - 0.5, x1=i + 0.5, y0=-0.5, y1=len(matrix.index) - 0.5,
-                      line={"color": "black", "width": 2})
+        fig.add_shape(
+            type="rect",
+            x0=i - 0.5,
+            x1=i + 0.5,
+            y0=-0.5,
+            y1=len(matrix.index) - 0.5,
+            line={"color": "black", "width": 2},
+        )
     fig.update_layout(height=max(250, 26 * len(matrix.index)), margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
 
@@ -104,10 +173,18 @@ def metric_bars_figure(summary: pd.DataFrame, group: str) -> go.Figure:
     """Metric means per group with their bootstrap confidence intervals as error bars."""
     fig = go.Figure()
     for name, rows in summary.groupby(group, sort=True):
-        fig.add_trace(go.Bar(
-            x=rows["metric"], y=rows["value"], name=str(name),
-            error_y={"type": "data", "symmetric": False, "array": rows["ci_high"] - rows["value"],
-                     "arrayminus": rows["value"] - rows["ci_low"]},
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=rows["metric"],
+                y=rows["value"],
+                name=str(name),
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": rows["ci_high"] - rows["value"],
+                    "arrayminus": rows["value"] - rows["ci_low"],
+                },
+            )
+        )
     fig.update_layout(barmode="group", height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig

@@ -84,7 +84,9 @@ def filter_options(engine: Engine) -> dict[str, list[str]]:
     return {"scenario": sorted(scenarios), "model": models, "winner": sorted(winners)}
 
 
-def list_games(engine: Engine, flt: GameFilter = GameFilter(), limit: int = MAX_LISTED) -> tuple[pd.DataFrame, int]:
+def list_games(
+    engine: Engine, flt: GameFilter = GameFilter(), limit: int = MAX_LISTED
+) -> tuple[pd.DataFrame, int]:
     """Matching game summary rows, newest first (at most ``limit``), and how many match in total."""
     cond = []
     if flt.scenarios:
@@ -93,14 +95,32 @@ def list_games(engine: Engine, flt: GameFilter = GameFilter(), limit: int = MAX_
         cond.append(games_table.c.winner.in_(flt.winners))
     for model in flt.models:
         agents = games_table.c.agents
-        cond.append((agents == model) | agents.startswith(f"{model},") | agents.endswith(f",{model}")
-                    | agents.contains(f",{model},"))
+        cond.append(
+            (agents == model)
+            | agents.startswith(f"{model},")
+            | agents.endswith(f",{model}")
+            | agents.contains(f",{model},")
+        )
     if flt.since:
         cond.append(func.date(games_table.c.created_at) >= flt.since.isoformat())
     if flt.until:
         cond.append(func.date(games_table.c.created_at) <= flt.until.isoformat())
-    cols = [games_table.c[c] for c in ("game_id", "scenario", "seed", "agents", "n_players", "n_traitors",
-                                       "status", "winner", "days", "n_events", "created_at")]
+    cols = [
+        games_table.c[c]
+        for c in (
+            "game_id",
+            "scenario",
+            "seed",
+            "agents",
+            "n_players",
+            "n_traitors",
+            "status",
+            "winner",
+            "days",
+            "n_events",
+            "created_at",
+        )
+    ]
     query = select(*cols).where(*cond).order_by(games_table.c.created_at.desc(), games_table.c.game_id)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(games_table).where(*cond)).scalar_one()
@@ -112,7 +132,9 @@ def list_games(engine: Engine, flt: GameFilter = GameFilter(), limit: int = MAX_
 
 def load_events(engine: Engine, game_id: str) -> list[Event]:
     """All events of one game in seq order (empty when unknown); one indexed query."""
-    query = select(events_table.c.payload).where(events_table.c.game_id == game_id).order_by(events_table.c.seq)
+    query = (
+        select(events_table.c.payload).where(events_table.c.game_id == game_id).order_by(events_table.c.seq)
+    )
     with engine.connect() as conn:
         return [event_from_json(r[0]) for r in conn.execute(query)]
 
@@ -121,8 +143,9 @@ def _pick(table: Table, *candidates: str) -> Any | None:
     return next((table.c[c] for c in candidates if c in table.c), None)
 
 
-def optional_rows(engine: Engine, name: str, game_id: str | None = None, player: str | None = None,
-                  limit: int = 5000) -> pd.DataFrame | None:
+def optional_rows(
+    engine: Engine, name: str, game_id: str | None = None, player: str | None = None, limit: int = 5000
+) -> pd.DataFrame | None:
     """Rows of an optional table (``None`` if absent), restricted to a game and a player when the table has
     such columns."""
     if name not in table_names(engine):

@@ -38,7 +38,9 @@ def main() -> None:
     if not ready:
         session.no_games_message(url)
         return
-    {"Games": page_games, "Replay": page_replay, "Trust": page_trust, "Compare": page_compare}[page].render(url)
+    {"Games": page_games, "Replay": page_replay, "Trust": page_trust, "Compare": page_compare}[page].render(
+        url
+    )
 
 
 main()

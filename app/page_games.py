@@ -41,7 +41,11 @@ def render(url: str) -> None:
         return
     table = games.assign(created_at=games["created_at"].dt.strftime("%Y-%m-%d %H:%M"))
     picked = st.dataframe(
-        table, hide_index=True, width="stretch", key="games_table", on_select="rerun",
+        table,
+        hide_index=True,
+        width="stretch",
+        key="games_table",
+        on_select="rerun",
         selection_mode="single-row",
         column_config={"game_id": st.column_config.TextColumn("game"), "n_events": "events"},
     )
@@ -55,5 +59,11 @@ def render(url: str) -> None:
         st.session_state["open_choice"] = current if current in ids else ids[0]
     cols = st.columns([3, 1], vertical_alignment="bottom")
     chosen = cols[0].selectbox("Game", ids, key="open_choice")
-    cols[1].button("Open replay ▶", key="open_game", on_click=session.open_game, args=(chosen,),
-                   type="primary", width="stretch")
+    cols[1].button(
+        "Open replay ▶",
+        key="open_game",
+        on_click=session.open_game,
+        args=(chosen,),
+        type="primary",
+        width="stretch",
+    )

@@ -13,8 +13,20 @@ from app import db, session
 from app.replay_model import ReplayView, beliefs
 from traitors.views import view
 
-CALL_COLUMNS = ["seq", "day", "phase", "player", "purpose", "model", "prompt_tokens", "completion_tokens",
-                "cached_tokens", "attempts", "outcome", "request_hash"]
+CALL_COLUMNS = [
+    "seq",
+    "day",
+    "phase",
+    "player",
+    "purpose",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "attempts",
+    "outcome",
+    "request_hash",
+]
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -42,14 +54,18 @@ def render(url: str, rv: ReplayView) -> None:
         fellows = f" with {', '.join(v.fellow_traitors)}" if v.fellow_traitors else ""
         status = "alive" if me in v.alive else "eliminated"
         st.markdown(f"**{session.md(me)}** {session.role_badge(v.role)} · {status}")
-        st.text(f"Knows: {me} is a {v.role}{fellows}; "
-                f"{v.n_traitors if v.n_traitors is not None else 'an unknown number of'} Traitors in the game.")
+        st.text(
+            f"Knows: {me} is a {v.role}{fellows}; "
+            f"{v.n_traitors if v.n_traitors is not None else 'an unknown number of'} Traitors in the game."
+        )
     st.subheader("Beliefs reported")
     mine = beliefs(rv.shown, me)
     if mine.empty:
         st.caption("No belief report yet.")
     else:
-        st.dataframe(mine.pivot_table(index="target", columns="day", values="p_traitor").round(2), width="stretch")
+        st.dataframe(
+            mine.pivot_table(index="target", columns="day", values="p_traitor").round(2), width="stretch"
+        )
     day = rv.state.day
     game_id = rv.state.game_id
     for table, title in (("memory_items", "Memory"), ("beliefs", "Beliefs kept in memory")):
@@ -108,5 +124,8 @@ def _pretty(value: object) -> str:
             return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
         except ValueError:
             return value
-    return json.dumps(value, indent=2, default=str, ensure_ascii=False) if isinstance(value, dict | list) \
+    return (
+        json.dumps(value, indent=2, default=str, ensure_ascii=False)
+        if isinstance(value, dict | list)
         else str(value)
+    )

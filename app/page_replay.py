@@ -27,8 +27,12 @@ def _controls(events: tuple[Event, ...], names: list[str]) -> int:
     if st.session_state.get("pov") not in ["Omniscient", *names]:
         st.session_state["pov"] = "Omniscient"
     top = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
-    top[0].selectbox("Point of view", ["Omniscient", *names], key="pov",
-                     help="Omniscient: every event. A player: only what that player saw, and their mind.")
+    top[0].selectbox(
+        "Point of view",
+        ["Omniscient", *names],
+        key="pov",
+        help="Omniscient: every event. A player: only what that player saw, and their mind.",
+    )
     top[1].toggle("Show secret roles (spoilers)", key="spoilers", disabled=session.pov_name() is not None)
     top[2].toggle("Autoplay", key="autoplay")
     top[3].selectbox("Seconds per step", [0.5, 1.0, 2.0], index=1, key="speed")
@@ -74,8 +78,10 @@ def _transcript(rv: ReplayView, rows: list[dict], spoilers: bool) -> None:
             continue
         with st.chat_message(speaker, avatar=avatar(seats.get(speaker, 0))):
             channel = " :violet-badge[Traitors' channel]" if row["channel"] == "traitors" else ""
-            st.markdown(f"**{session.md(speaker)}** {session.role_badge(roles.get(speaker))}{channel}"
-                        f" :gray[day {row['day']} · {row['phase']}]")
+            st.markdown(
+                f"**{session.md(speaker)}** {session.role_badge(roles.get(speaker))}{channel}"
+                f" :gray[day {row['day']} · {row['phase']}]"
+            )
             st.text(row["text"])
 
 
@@ -86,15 +92,22 @@ def _ballots(rv: ReplayView, day: int | None, spoilers: bool) -> None:
         st.caption("No ballot yet." if day is None else f"No ballot yet on day {day}.")
     for b in reversed(shown):
         st.subheader(f"Day {b.day} · {b.kind} vote" + (f" (revote {b.ballot})" if b.ballot > 1 else ""))
-        table = b.votes.assign(voter_role=b.votes["voter"].map(roles), target_role=b.votes["target"].map(roles))
+        table = b.votes.assign(
+            voter_role=b.votes["voter"].map(roles), target_role=b.votes["target"].map(roles)
+        )
         left, right = st.columns([2, 3])
         left.dataframe(table, hide_index=True, width="stretch")
         if b.result is not None:
             counts = ", ".join(f"{t}: {n}" for t, n in sorted(b.result.counts.items(), key=lambda kv: -kv[1]))
-            left.text(f"Result: {b.result.outcome}" + (f" → {b.result.target}" if b.result.target else "")
-                      + f" ({counts})")
+            left.text(
+                f"Result: {b.result.outcome}"
+                + (f" → {b.result.target}" if b.result.target else "")
+                + f" ({counts})"
+            )
         if b.votes["valid"].any():
-            right.plotly_chart(charts.vote_flow_figure(b.votes, roles), key=f"flow-{b.day}-{b.kind}-{b.ballot}")
+            right.plotly_chart(
+                charts.vote_flow_figure(b.votes, roles), key=f"flow-{b.day}-{b.kind}-{b.ballot}"
+            )
 
 
 def render(url: str) -> None:
@@ -110,8 +123,10 @@ def render(url: str) -> None:
     created = events[0]
     names = [p.name for p in created.players]
     st.header(f"Replay · {game_id}")
-    st.caption(f"scenario {created.scenario} · seed {created.seed} · {len(names)} players · "
-               f"{len(events)} events · agents {', '.join(sorted({p.agent for p in created.players}))}")
+    st.caption(
+        f"scenario {created.scenario} · seed {created.seed} · {len(names)} players · "
+        f"{len(events)} events · agents {', '.join(sorted({p.agent for p in created.players}))}"
+    )
     step = _controls(events, names)
     _autoplay(len(events) - 1)
     pov = session.pov_name()

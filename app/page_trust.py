@@ -27,8 +27,10 @@ def render(url: str) -> None:
     spoilers = pov is None and bool(st.session_state.get("spoilers"))
     st.header(f"Trust · {game_id}")
     who = "all players" if pov is None else pov
-    st.caption(f"At replay step {step} (day {rv.state.day}), as seen by {who}. "
-               "Change the step and point of view on the Replay page.")
+    st.caption(
+        f"At replay step {step} (day {rv.state.day}), as seen by {who}. "
+        "Change the step and point of view on the Replay page."
+    )
     days = days_with_data(rv.shown)
     if not days:
         st.info("No beliefs or votes yet at this step.")
@@ -46,15 +48,21 @@ def render(url: str) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader(f"Trust network, day {day}")
-        st.caption("From belief reports (trust = 1 − P(traitor))." if source == "beliefs"
-                   else "No beliefs this day: edges are banishment votes (trust 0).")
-        st.plotly_chart(charts.trust_network_figure(edges, names, alive, roles, received.to_dict()),
-                        key="trust_network")
+        st.caption(
+            "From belief reports (trust = 1 − P(traitor))."
+            if source == "beliefs"
+            else "No beliefs this day: edges are banishment votes (trust 0)."
+        )
+        st.plotly_chart(
+            charts.trust_network_figure(edges, names, alive, roles, received.to_dict()), key="trust_network"
+        )
     with right:
         st.subheader("Mean trust received")
         table = received.rename("in_trust").reset_index().rename(columns={"target": "player"})
         table["role"] = table["player"].map(roles)
-        st.dataframe(table.sort_values("in_trust", ascending=False).round(3), hide_index=True, width="stretch")
+        st.dataframe(
+            table.sort_values("in_trust", ascending=False).round(3), hide_index=True, width="stretch"
+        )
     st.subheader("Beliefs over days: mean P(traitor)")
     matrix = belief_matrix(rv.shown)
     if matrix.empty:

@@ -104,7 +104,9 @@ def timeline(events: Sequence[Event]) -> pd.DataFrame:
             rows[-1]["last_seq"] = ev.seq
             rows[-1]["events"] += 1
         else:
-            rows.append({"day": ev.day, "phase": ev.phase, "first_seq": ev.seq, "last_seq": ev.seq, "events": 1})
+            rows.append(
+                {"day": ev.day, "phase": ev.phase, "first_seq": ev.seq, "last_seq": ev.seq, "events": 1}
+            )
     return pd.DataFrame(rows, columns=["day", "phase", "first_seq", "last_seq", "events"])
 
 
@@ -113,13 +115,29 @@ def transcript_rows(shown: Sequence[Event]) -> list[dict]:
     rows = []
     for ev in shown:
         if isinstance(ev, Statement):
-            rows.append({"seq": ev.seq, "day": ev.day, "phase": ev.phase, "speaker": ev.speaker,
-                         "channel": ev.channel, "text": ev.text})
+            rows.append(
+                {
+                    "seq": ev.seq,
+                    "day": ev.day,
+                    "phase": ev.phase,
+                    "speaker": ev.speaker,
+                    "channel": ev.channel,
+                    "text": ev.text,
+                }
+            )
         elif not isinstance(ev, VoteCast | VoteResult | ModelCall):
             text = transcript.describe(ev)
             if text:
-                rows.append({"seq": ev.seq, "day": ev.day, "phase": ev.phase, "speaker": None,
-                             "channel": "host", "text": text})
+                rows.append(
+                    {
+                        "seq": ev.seq,
+                        "day": ev.day,
+                        "phase": ev.phase,
+                        "speaker": None,
+                        "channel": "host",
+                        "text": text,
+                    }
+                )
     return rows
 
 
@@ -134,8 +152,10 @@ def ballots(shown: Sequence[Event]) -> list[Ballot]:
             results[(ev.day, ev.kind, ev.ballot)] = ev
     out = []
     for key, votes in groups.items():
-        frame = pd.DataFrame([{"voter": v.voter, "target": v.target, "valid": v.valid} for v in votes],
-                             columns=["voter", "target", "valid"])
+        frame = pd.DataFrame(
+            [{"voter": v.voter, "target": v.target, "valid": v.valid} for v in votes],
+            columns=["voter", "target", "valid"],
+        )
         out.append(Ballot(*key, votes=frame, result=results.get(key)))
     return out
 
@@ -143,8 +163,12 @@ def ballots(shown: Sequence[Event]) -> list[Ballot]:
 def eliminations(shown: Sequence[Event]) -> pd.DataFrame:
     """Who left the game, when and how, with the role revealed (if any)."""
     rows = [
-        {"day": e.day, "player": e.player, "how": "banished" if isinstance(e, Banished) else "murdered",
-         "revealed_role": e.revealed_role if isinstance(e, Banished) else None}
+        {
+            "day": e.day,
+            "player": e.player,
+            "how": "banished" if isinstance(e, Banished) else "murdered",
+            "revealed_role": e.revealed_role if isinstance(e, Banished) else None,
+        }
         for e in shown
         if isinstance(e, Banished | Murdered)
     ]

@@ -37,8 +37,13 @@ def trust_edges(shown: Sequence[Event], day: int, observer: str | None = None) -
         rows = [
             {"observer": e.voter, "target": e.target, "trust": 0.0, "source": "votes"}
             for e in shown
-            if isinstance(e, VoteCast) and e.kind == "banish" and e.ballot == 1 and e.day == day
-            and e.valid and e.target is not None and observer in (None, e.voter)
+            if isinstance(e, VoteCast)
+            and e.kind == "banish"
+            and e.ballot == 1
+            and e.day == day
+            and e.valid
+            and e.target is not None
+            and observer in (None, e.voter)
         ]
     return pd.DataFrame(rows, columns=EDGE_COLUMNS)
 

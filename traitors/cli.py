@@ -208,6 +208,46 @@ def show(
         out.print(f"\n[dim]unfinished: continue with `traitors run --resume {state.game_id}`[/]")
 
 
+@app.command("replay")
+def replay_app(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve the app on")] = 8501,
+    browser: Annotated[bool, typer.Option(help="open a browser tab")] = True,
+) -> None:
+    """Start the Streamlit replay and analysis app on the database (opened read-only)."""
+    import importlib.util
+    import subprocess
+
+    from traitors.store import resolve_url
+
+    if importlib.util.find_spec("streamlit") is None:
+        fail("the replay app needs Streamlit: pip install 'traitors[app]'")
+    spec = importlib.util.find_spec("app")
+    if spec is None or not spec.submodule_search_locations:
+        fail("the app package is not installed next to traitors")
+    script = f"{next(iter(spec.submodule_search_locations))}/main.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(not browser).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+        "--",
+        "--db",
+        resolve_url(db),
+    ]
+    try:
+        raise typer.Exit(subprocess.call(command))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

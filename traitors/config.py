@@ -101,6 +101,13 @@ class Beliefs(_Frozen):
     enabled: bool = True
 
 
+class MemoryConfig(_Frozen):
+    """Agents' persistent memory: ``carry_over`` lets an identity (persona + model) recall its earlier
+    games (reputation across seasons). Off by default, so games stay independent."""
+
+    carry_over: bool = False
+
+
 class Scenario(_Frozen):
     """A complete, validated game setting."""
 
@@ -118,6 +125,7 @@ class Scenario(_Frozen):
     missions: Missions = Missions()
     endgame: Endgame = Endgame()
     beliefs: Beliefs = Beliefs()
+    memory: MemoryConfig = MemoryConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

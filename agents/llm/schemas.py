@@ -1,0 +1,136 @@
+"""Pydantic schemas for structured decisions, their wire JSON Schema, and a lenient parser.
+
+Name fields come first and are enums (``Literal``) of the legal names; free text is capped with
+``max_length``. The wire schema is strict-mode friendly (every field required, no extra keys, no
+length keywords); lengths are enforced here, by truncation, when parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+_DROP = ("title", "default", "maxLength", "minLength")
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _names(options: tuple[str, ...]) -> Any:
+    return Literal[options] if options else str  # type: ignore[valid-type]
+
+
+@lru_cache(maxsize=512)
+def choice_model(options: tuple[str, ...]) -> type[BaseModel]:
+    """``{"choice": one of options}`` for votes, murders, recruitment and fixed answers."""
+    return create_model("Choice", __base__=_Strict, choice=(_names(options), ...))
+
+
+@lru_cache(maxsize=512)
+def speech_model(options: tuple[str, ...], max_chars: int) -> type[BaseModel]:
+    """A statement: who it accuses and defends (legal names, at most two each), then the capped text."""
+    names = list[_names(options)]  # type: ignore[misc]
+    return create_model(
+        "Speech",
+        __base__=_Strict,
+        accuses=(names, Field(..., max_length=2)),
+        defends=(names, Field(..., max_length=2)),
+        text=(str, Field(..., max_length=max_chars)),
+    )
+
+
+@lru_cache(maxsize=512)
+def belief_model(options: tuple[str, ...]) -> type[BaseModel]:
+    """P(traitor) in [0, 1] for each named player (one required field per name)."""
+    fields: dict[str, Any] = {
+        f"p{i}": (float, Field(..., ge=0.0, le=1.0, alias=name)) for i, name in enumerate(options)
+    }
+    return create_model("Beliefs", __base__=_Strict, **fields)
+
+
+def _clean(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _clean(v) for k, v in node.items() if k not in _DROP}
+        if out.get("type") == "object":
+            out["additionalProperties"] = False
+            out["required"] = list(out.get("properties", {}))
+        if "const" in out:  # a one-option Literal: an enum is understood more widely
+            out["enum"] = [out.pop("const")]
+        return out
+    if isinstance(node, list):
+        return [_clean(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=1024)
+def _wire(model: type[BaseModel]) -> str:
+    return json.dumps(_clean(model.model_json_schema(by_alias=True)))
+
+
+def wire_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema sent to the model (strict-compatible, without titles or length keywords)."""
+    return json.loads(_wire(model))
+
+
+def extract_json(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text`` (code fences and surrounding prose tolerated)."""
+    text = _FENCE.sub("", text.strip())
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", text):
+        try:
+            value, _ = decoder.raw_decode(text[match.start() :])
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _fit_name(value: Any, legal: tuple[str, ...]) -> Any:
+    if not isinstance(value, str):
+        return value
+    folded = {n.casefold(): n for n in legal}
+    return folded.get(value.strip().strip(".").casefold(), value)
+
+
+def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tuple[BaseModel | None, str]:
+    """Validate an answer leniently: names matched case-insensitively, text truncated to its cap,
+    percentages scaled to probabilities. Returns ``(value, "")`` or ``(None, one-line reason)``."""
+    raw = data if data is not None else extract_json(text)
+    if raw is None:
+        return None, "the answer was not a JSON object" if text.strip() else "the answer was empty"
+    fixed: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = model.model_fields.get(key) or next(
+            (f for f in model.model_fields.values() if f.alias and f.alias.casefold() == str(key).casefold()),
+            None,
+        )
+        legal = _legal(field.annotation) if field else ()
+        value = [_fit_name(v, legal) for v in value] if isinstance(value, list) else _fit_name(value, legal)
+        if field is not None and field.alias:
+            key = field.alias
+            if isinstance(value, int | float) and 1 < value <= 100:
+                value = value / 100
+        if isinstance(value, str):
+            cap = next(
+                (m.max_length for m in (field.metadata if field else ()) if hasattr(m, "max_length")), None
+            )
+            value = value[:cap] if cap else value
+        fixed[key] = value
+    try:
+        return model.model_validate(fixed), ""
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return None, f"{where}: {first['msg']}"[:300]
+
+
+def _legal(annotation: Any) -> tuple[str, ...]:
+    text = repr(annotation)
+    return tuple(re.findall(r"'([^']*)'", text)) if "Literal" in text else ()

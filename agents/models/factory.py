@@ -1,0 +1,107 @@
+"""Model specs to model stacks: ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local[:PATH]``.
+
+Options ride in a query string: ``openai:deepseek-chat?base_url=https://api.deepseek.com&key_env=DEEPSEEK_API_KEY``
+(the key itself is only ever read from the environment). Optional packages are imported here, on use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from agents.models.base import ChatModel, ModelConfigError
+from agents.models.cache import Cached, ResponseCache
+from agents.models.recorder import Recorder
+from agents.models.wrappers import Limit, Retry
+
+NO_KEY = (
+    "OPENAI_API_KEY is not set: export it (or set OPENAI_BASE_URL for a local server), "
+    "or play offline with --agents heuristic or --model local"
+)
+
+
+def is_model_spec(spec: str) -> bool:
+    """Whether ``spec`` names a model (rather than an offline agent such as ``heuristic``)."""
+    return ":" in spec or spec.strip() == "local"
+
+
+def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:
+    """``"openai:gpt-4o?timeout=30"`` → ``("openai", "gpt-4o", {"timeout": "30"})``."""
+    head, _, query = spec.strip().partition("?")
+    kind, _, rest = head.partition(":")
+    return kind, rest, dict(parse_qsl(query))
+
+
+def _need(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise ModelConfigError(f"{module} is not installed: pip install 'traitors[{extra}]'")
+
+
+def backend_for(spec: str | Any) -> ChatModel:
+    """The bare backend for a spec string, or a LangChain chat model instance passed from Python."""
+    if not isinstance(spec, str):
+        from agents.models.langchain_backend import LangChainBackend
+
+        return LangChainBackend(spec)
+    kind, rest, opts = split_spec(spec)
+    timeout = float(opts.get("timeout", 60))
+    if kind == "openai":
+        _need("openai", "llm")
+        if not rest:
+            raise ModelConfigError("openai: needs a model name, e.g. openai:gpt-4o-mini")
+        from agents.models.openai_backend import OpenAIBackend
+
+        base_url = opts.get("base_url") or os.environ.get("OPENAI_BASE_URL") or None
+        key_env = opts.get("key_env", "OPENAI_API_KEY")
+        api_key = os.environ.get(key_env)
+        if not api_key:
+            if base_url is None:
+                raise ModelConfigError(NO_KEY if key_env == "OPENAI_API_KEY" else f"{key_env} is not set")
+            api_key = "not-needed"
+        label = f"openai:{rest}"
+        return OpenAIBackend(rest, base_url=base_url, api_key=api_key, timeout=timeout, label=label)
+    if kind == "langchain":
+        _need("langchain", "llm")
+        if ":" not in rest:
+            raise ModelConfigError("langchain: needs PROVIDER:MODEL, e.g. langchain:openai:gpt-4o-mini")
+        from langchain.chat_models import init_chat_model
+
+        from agents.models.langchain_backend import LangChainBackend
+
+        kwargs: dict[str, Any] = {"max_retries": 0, "timeout": timeout}
+        if "base_url" in opts:
+            kwargs["base_url"] = opts["base_url"]
+        try:
+            model = init_chat_model(rest, **kwargs)
+        except Exception as exc:  # missing provider package or key: one line
+            raise ModelConfigError(f"langchain:{rest}: {type(exc).__name__}: {exc}") from None
+        return LangChainBackend(model, label=f"langchain:{rest}")
+    if kind == "local":
+        from agents.models.local_backend import LocalBackend
+
+        return LocalBackend(rest or None, n_ctx=int(opts.get("n_ctx", 4096)))
+    raise ModelConfigError(
+        f"unknown model spec {spec!r}: use openai:MODEL, langchain:PROVIDER:MODEL or local"
+    )
+
+
+def build_model(
+    spec: str | Any,
+    *,
+    engine: Any = None,
+    cache: bool = True,
+    concurrency: int = 32,
+    max_attempts: int = 5,
+    base_delay: float = 0.5,
+    prices: Mapping[str, Any] | None = None,
+) -> ChatModel:
+    """The full stack ``Recorder(Cached(Retry(Limit(backend))))``; without an ``engine`` (SQLAlchemy) there
+    is no cache and no ``model_calls`` rows, but retries and the limit stay."""
+    model: ChatModel = spec if isinstance(spec, ChatModel) else backend_for(spec)
+    model = Retry(Limit(model, concurrency), max_attempts=max_attempts, base_delay=base_delay)
+    if engine is not None and cache:
+        model = Cached(model, ResponseCache(engine))
+    return Recorder(model, engine, prices)

@@ -1,0 +1,268 @@
+"""A local OpenAI-compatible server for tests and benchmarks (stdlib only; no model, no network).
+
+It answers ``/v1/chat/completions`` (plain, streaming SSE, ``response_format`` json_schema/json_object,
+forced ``tools``) with deterministic JSON that fits the request's schema, reports usage (with prefix
+``cached_tokens`` like a prefix cache), sleeps a fixed latency, and injects faults: 429 with Retry-After,
+500, timeouts, malformed JSON, unknown names, empty content and refusals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agents.models.base import _TOKEN, SCHEMA_MARK
+
+TRANSPORT_FAULTS = ("rate_limit", "server_error", "timeout")
+CONTENT_FAULTS = ("malformed", "unknown_name", "empty", "refusal")
+
+
+def _digest(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "big")
+
+
+def fake_value(schema: dict[str, Any], salt: int) -> Any:
+    """A deterministic value that fits a (wire) JSON schema."""
+    if "enum" in schema:
+        return schema["enum"][salt % len(schema["enum"])]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: fake_value(v, _digest(salt, k)) for k, v in props.items()}
+    if kind == "array":
+        n = min(schema.get("maxItems", 1), salt % 2)
+        return [fake_value(schema.get("items", {}), _digest(salt, i)) for i in range(n)]
+    if kind in ("number", "integer"):
+        lo, hi = schema.get("minimum", 0), schema.get("maximum", 1)
+        value = lo + (salt % 1000) / 999 * (hi - lo)
+        return round(value, 2) if kind == "number" else int(value)
+    if kind == "boolean":
+        return bool(salt % 2)
+    return f"I have been watching closely and I think we should talk about point {salt % 97}."
+
+
+class FakeOpenAI:
+    """The server. ``faults`` maps a fault name to its rate (drawn per request body, first sight only);
+    ``script`` is a list of faults served, in order, to the next requests before any drawn one."""
+
+    def __init__(
+        self,
+        latency: float = 0.0,
+        faults: dict[str, float] | None = None,
+        script: list[str] | None = None,
+        supports: tuple[str, ...] = ("json_schema", "tools", "json_object"),
+        timeout_sleep: float = 1.0,
+        retry_after: float = 0.05,
+    ) -> None:
+        self.latency, self.faults, self.script = latency, dict(faults or {}), list(script or [])
+        self.supports, self.timeout_sleep, self.retry_after = supports, timeout_sleep, retry_after
+        self.requests: list[dict[str, Any]] = []
+        self.injected: Counter[str] = Counter()
+        self.auth_headers: list[str] = []
+        self._seen: Counter[str] = Counter()
+        self._prompts: list[list[str]] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1``."""
+        assert self._httpd is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def start(self) -> FakeOpenAI:
+        """Serve on a free loopback port in a daemon thread."""
+        handler = type("Handler", (_Handler,), {"server_ref": self, "disable_nagle_algorithm": True})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def pick_fault(self, raw: bytes) -> str | None:
+        """The fault for this request body: scripted first, else drawn on the body's first sight."""
+        key = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            if self.script:
+                fault = self.script.pop(0)
+            else:
+                self._seen[key] += 1
+                fault = None
+                if self._seen[key] == 1:
+                    u, acc = (_digest(key) % 10_000) / 10_000, 0.0
+                    for name, rate in sorted(self.faults.items()):
+                        acc += rate
+                        if u < acc:
+                            fault = name
+                            break
+            if fault and fault != "none":
+                self.injected[fault] += 1
+            return fault if fault != "none" else None
+
+    def cached_prefix(self, tokens: list[str]) -> int:
+        """Longest token prefix shared with a recent prompt (a simulated prefix cache)."""
+        with self._lock:
+            best = 0
+            for other in self._prompts[-64:]:
+                n = 0
+                for a, b in zip(tokens, other, strict=False):
+                    if a != b:
+                        break
+                    n += 1
+                best = max(best, n)
+            self._prompts.append(tokens)
+            return best
+
+
+def _schema_in_prompt(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for message in reversed(messages):
+        content = message.get("content") or ""
+        if isinstance(content, str) and SCHEMA_MARK in content:
+            start = content.index(SCHEMA_MARK) + len(SCHEMA_MARK)
+            try:
+                return json.JSONDecoder().raw_decode(content[start:])[0]
+            except ValueError:
+                return None
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_ref: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_: object) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        srv = self.server_ref
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.loads(raw)
+        with srv._lock:
+            srv.requests.append(body)
+            srv.auth_headers.append(self.headers.get("Authorization", ""))
+        if not self.path.endswith("/chat/completions"):
+            return self._send(404, {"error": {"message": f"no route {self.path}"}})
+        fault = srv.pick_fault(raw)
+        time.sleep(srv.latency)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._answer(srv, body, fault)
+
+    def _answer(self, srv: FakeOpenAI, body: dict[str, Any], fault: str | None) -> None:
+        if fault == "rate_limit":
+            return self._send(429, {"error": {"message": "slow down"}}, {"Retry-After": str(srv.retry_after)})
+        if fault == "server_error":
+            return self._send(500, {"error": {"message": "boom"}})
+        if fault == "timeout":
+            time.sleep(srv.timeout_sleep)
+            return self._send(504, {"error": {"message": "late"}})
+        fmt = (body.get("response_format") or {}).get("type")
+        tools = body.get("tools")
+        if (fmt and fmt not in srv.supports) or (tools and "tools" not in srv.supports):
+            what = fmt if fmt and fmt not in srv.supports else "tools"
+            return self._send(400, {"error": {"message": f"{what} is not supported by this server"}})
+        messages = body["messages"]
+        salt = _digest(json.dumps(messages, sort_keys=True), body.get("seed"))
+        schema = None
+        if fmt == "json_schema":
+            schema = body["response_format"]["json_schema"]["schema"]
+        elif tools:
+            schema = tools[0]["function"]["parameters"]
+        else:
+            schema = _schema_in_prompt(messages)
+        content = json.dumps(fake_value(schema, salt)) if schema else fake_value({"type": "string"}, salt)
+        refusal = None
+        if fault == "malformed":
+            content = content[: max(1, len(content) // 2)] + " oops"
+        elif fault == "unknown_name" and schema:
+            content = (
+                content.replace('"', '"Zorro', 1)
+                if "enum" not in json.dumps(schema)
+                else (json.dumps(_unknown(fake_value(schema, salt), schema)))
+            )
+        elif fault == "empty":
+            content = ""
+        elif fault == "refusal":
+            content, refusal = None, "I'm sorry, I can't help with that."
+        prompt = [t for m in messages for t in _TOKEN.findall(str(m.get("content") or ""))]
+        usage = {
+            "prompt_tokens": len(prompt) + 4 * len(messages),
+            "completion_tokens": len(_TOKEN.findall(content or refusal or "")),
+            "prompt_tokens_details": {"cached_tokens": srv.cached_prefix(prompt)},
+        }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": refusal}
+        finish = "stop"
+        if tools and content is not None and fault != "empty":
+            name = tools[0]["function"]["name"]
+            call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": content}}
+            message.update(content=None, tool_calls=[call])
+            finish = "tool_calls"
+        if body.get("stream"):
+            return self._stream(body, message, usage, finish)
+        choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+        self._send(200, _envelope(body, "chat.completion", choices=[choice], usage=usage))
+
+    def _stream(self, body: dict, message: dict, usage: dict, finish: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        text = message.get("content") or ""
+        pieces = [text[i : i + 16] for i in range(0, len(text), 16)] or [""]
+        chunks = [{"index": 0, "delta": {"role": "assistant", "content": p}} for p in pieces]
+        chunks.append({"index": 0, "delta": {}, "finish_reason": finish})
+        for choice in chunks:
+            event = _envelope(body, "chat.completion.chunk", choices=[choice])
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+        if (body.get("stream_options") or {}).get("include_usage"):
+            event = _envelope(body, "chat.completion.chunk", choices=[], usage=usage)
+            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+        self.close_connection = True
+
+
+def _unknown(value: Any, schema: dict[str, Any]) -> Any:
+    """Replace the first enum value in ``value`` by a name nobody has."""
+    if "enum" in schema:
+        return "Zorro"
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for k, sub in props.items():
+            if "enum" in json.dumps(sub):
+                return {**value, k: _unknown(value[k], sub)} if k in value else value
+        return {"Zorro": 0.5, **value}
+    if isinstance(value, list):
+        return ["Zorro", *value]
+    return value
+
+
+def _envelope(body: dict[str, Any], obj: str, **fields: Any) -> dict[str, Any]:
+    return {"id": "chatcmpl-fake", "object": obj, "created": 0, "model": body.get("model", "fake"), **fields}

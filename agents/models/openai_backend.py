@@ -1,0 +1,199 @@
+"""``openai:MODEL``: any OpenAI-compatible server (OpenAI, DeepSeek, Together, vLLM, Ollama, llama.cpp)
+through the async OpenAI SDK. Structured output tries json_schema, then forced tool calls, then
+json_object, then plain text; a route the server rejects is skipped from then on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import weakref
+from typing import Any
+
+from agents.models.base import (
+    SCHEMA_MARK,
+    Completion,
+    ModelError,
+    ModelRequest,
+    TransientModelError,
+    UnsupportedRoute,
+)
+
+ROUTES = ("json_schema", "tools", "json_object", "text")
+_ROUTE_WORDS = ("response_format", "json_schema", "json_object", "tool", "not supported", "unsupported")
+
+
+def schema_instruction(schema: dict[str, Any]) -> str:
+    """The line that asks for JSON in the prompt (json_object and text routes)."""
+    return f"Reply with one JSON object only. {SCHEMA_MARK}{json.dumps(schema, separators=(',', ':'))}"
+
+
+def with_instruction(request: ModelRequest) -> list[dict[str, str]]:
+    """The request's messages with the schema instruction appended to the last one."""
+    messages = [dict(m) for m in request.messages]
+    assert request.schema is not None
+    messages[-1]["content"] += "\n" + schema_instruction(request.schema)
+    return messages
+
+
+def map_error(exc: BaseException) -> ModelError:
+    """An SDK exception (openai's, or anything with ``status_code``/``response``) as a :class:`ModelError`."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError | asyncio.TimeoutError):
+        return TransientModelError(f"{type(exc).__name__}: connection failed or timed out")
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+    retry_after = None
+    try:
+        if "retry-after-ms" in headers:
+            retry_after = float(headers["retry-after-ms"]) / 1000
+        elif "retry-after" in headers:
+            retry_after = float(headers["retry-after"])
+    except ValueError:
+        retry_after = None
+    if status in (408, 409, 429) or (isinstance(status, int) and status >= 500):
+        return TransientModelError(message, status=status, retry_after=retry_after)
+    if status == 400 and any(w in message.lower() for w in _ROUTE_WORDS):
+        return UnsupportedRoute(message, status=status)
+    if status in (401, 403):
+        return ModelError(f"{type(exc).__name__}: authentication failed (check the API key)", status=status)
+    return ModelError(message, status=status)
+
+
+class OpenAIBackend:
+    """Chat completions through ``openai.AsyncOpenAI`` (one client per event loop, SDK retries off: the
+    Retry wrapper owns retries). The key comes from the caller or the environment and is never stored
+    beyond the client object."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        routes: tuple[str, ...] = ROUTES,
+        stream_text: bool = False,
+        label: str | None = None,
+    ) -> None:
+        import openai  # noqa: F401  (import here, not inside the event loop: it takes seconds)
+
+        self.model = model
+        self.name = label or f"openai:{model}"
+        self.routes = routes
+        self.stream_text = stream_text
+        self._base_url, self._api_key, self._timeout = base_url, api_key, timeout
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend({self.model!r}, base_url={self._base_url!r})"
+
+    def _client(self) -> Any:
+        import openai
+
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = openai.AsyncOpenAI(
+                base_url=self._base_url, api_key=self._api_key, timeout=self._timeout, max_retries=0
+            )
+            self._clients[loop] = client
+        return client
+
+    async def text(self, request: ModelRequest) -> Completion:
+        """Free text (streamed when ``stream_text``; usage comes in the final chunk)."""
+        return await self._call(request, "text", list(request.messages))
+
+    async def structured(self, request: ModelRequest) -> Completion:
+        """JSON through the first route this server accepts."""
+        for route in self.routes:
+            messages = list(request.messages)
+            if route in ("json_object", "text"):
+                messages = with_instruction(request)
+            try:
+                return await self._call(request, route, messages)
+            except UnsupportedRoute:
+                if route == self.routes[-1]:
+                    raise
+                self.routes = tuple(r for r in self.routes if r != route)
+        raise ModelError("no structured-output route left")
+
+    async def _call(self, request: ModelRequest, route: str, messages: list[dict[str, str]]) -> Completion:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        schema, name = request.schema, request.schema_name
+        if route == "json_schema":
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": True},
+            }
+        elif route == "tools":
+            kwargs["tools"] = [{"type": "function", "function": {"name": name, "parameters": schema}}]
+            kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
+        elif route == "json_object":
+            kwargs["response_format"] = {"type": "json_object"}
+        started = time.perf_counter()
+        try:
+            if route == "text" and self.stream_text and request.schema is None:
+                completion = await self._stream(kwargs)
+            else:
+                completion = _completion(await self._client().chat.completions.create(**kwargs), route)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise map_error(exc) from None
+        latency = (time.perf_counter() - started) * 1000
+        return Completion(**{**completion.__dict__, "latency_ms": latency})
+
+    async def _stream(self, kwargs: dict[str, Any]) -> Completion:
+        stream = await self._client().chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        parts, usage = [], None
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+            usage = chunk.usage or usage
+        return _with_usage(Completion(text="".join(parts), route="text"), usage)
+
+
+def _with_usage(completion: Completion, usage: Any) -> Completion:
+    if usage is None:
+        return completion
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", 0) or 0
+    return Completion(
+        **{
+            **completion.__dict__,
+            "prompt_tokens": usage.prompt_tokens or 0,
+            "completion_tokens": usage.completion_tokens or 0,
+            "cached_tokens": cached,
+        }
+    )
+
+
+def _completion(response: Any, route: str) -> Completion:
+    if not response.choices:
+        raise TransientModelError("empty choices in response")
+    message = response.choices[0].message
+    text = message.content or ""
+    data = None
+    if message.tool_calls:
+        text = message.tool_calls[0].function.arguments or ""
+    if route != "text" and text:
+        try:
+            parsed = json.loads(text)
+            data = parsed if isinstance(parsed, dict) else None
+        except ValueError:
+            data = None
+    refusal = getattr(message, "refusal", None)
+    return _with_usage(Completion(text=text, route=route, data=data, refusal=refusal), response.usage)

@@ -182,8 +182,13 @@ def show(
     game: Annotated[str, typer.Argument(help="game id (a unique prefix is enough)")],
     as_player: Annotated[str | None, typer.Option("--as", help="only what this player saw")] = None,
     db: DbOption = None,
+    memory: Annotated[
+        bool, typer.Option("--memory", help="with --as: that player's memory and beliefs, day by day")
+    ] = False,
 ) -> None:
-    """Print a stored game's transcript, omniscient or as one player saw it."""
+    """Print a stored game's transcript, omniscient or as one player saw it (or that player's memory)."""
+    if memory and as_player is None:
+        fail("--memory shows one player's memory: add --as PLAYER")
     store = open_store(db, create=False)
     matches = store.find_games(game)
     if len(matches) != 1:
@@ -194,6 +199,10 @@ def show(
             else f"{game!r} is ambiguous: {len(matches)} games"
         )
     events = store.load_events(matches[0])
+    if memory:
+        from memory.report import memory_report
+
+        notes = memory_report(store.engine, matches[0], str(as_player))
     store.close()
     state = replay(events)
     if as_player is not None:
@@ -203,6 +212,12 @@ def show(
         fellows = f" with {', '.join(player_view.fellow_traitors)}" if player_view.fellow_traitors else ""
         out.print(f"[bold]{state.game_id}[/] as [bold]{as_player}[/], a {player_view.role}{fellows}")
         events = list(player_view.events)
+    if memory:
+        for line in notes:
+            out.print(
+                f"\n[bold cyan]{escape(line)}[/]" if line.startswith("—") else escape(line), soft_wrap=True
+            )
+        return
     Narrator(out, beliefs=True).append(events)
     if not state.ended:
         out.print(f"\n[dim]unfinished: continue with `traitors run --resume {state.game_id}`[/]")

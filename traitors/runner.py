@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agents.registry import make_agent
-
+from memory import Memory, finish_game, with_memory
 from traitors.config import Scenario, load_scenario
 from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
@@ -48,6 +48,11 @@ def build_agents(players: Sequence[PlayerInfo]) -> dict[str, Agent]:
     return {p.name: make_agent(p.agent) for p in players}
 
 
+def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
+    """The shared agent memory in ``store``'s database, or ``None`` without a store or when disabled."""
+    return Memory.for_engine(store.engine) if store is not None and enabled else None
+
+
 def new_game_id(scenario: Scenario, seed: int) -> str:
     """A readable, unique game id: scenario, seed and a random suffix."""
     return f"{scenario.name}-s{seed}-{uuid.uuid4().hex[:8]}"
@@ -61,23 +66,33 @@ async def play_game(
     store: Store | None = None,
     game_id: str | None = None,
     observer: EventSink | None = None,
+    memory: bool = True,
 ) -> GameState:
-    """Play one new game to the end; every phase's events go to ``store`` then ``observer``."""
+    """Play one new game to the end; every phase's events go to ``store`` then ``observer``. With a store,
+    agents remember (``memory=False`` turns that off, e.g. for speed tests)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
+    seats, mem = build_agents(players), open_memory(store, memory)
+    if mem is not None:
+        seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over)
     game = Game.create(
         game_id or new_game_id(scenario, seed),
         scenario,
         seed,
         players,
-        build_agents(players),
-        Tee(store, observer),
+        seats,
+        Tee(store, mem, observer),
     )
-    return await game.run()
+    state = await game.run()
+    if mem is not None:
+        await finish_game(seats, state)
+    return state
 
 
-async def resume(store: Store, game_id: str, observer: EventSink | None = None) -> GameState:
+async def resume(
+    store: Store, game_id: str, observer: EventSink | None = None, memory: bool = True
+) -> GameState:
     """Continue a stored game from its last event (a finished game is returned as it is)."""
     events = store.load_events(game_id)
     if not events:
@@ -85,7 +100,13 @@ async def resume(store: Store, game_id: str, observer: EventSink | None = None) 
     state = replay(events)
     if state.ended:
         return state
-    return await Game(state, build_agents(state.players), Tee(store, observer)).run()
+    seats, mem = build_agents(state.players), open_memory(store, memory)
+    if mem is not None and state.scenario is not None:
+        seats = with_memory(seats, state.players, mem, carry_over=state.scenario.memory.carry_over)
+    state = await Game(state, seats, Tee(store, mem, observer)).run()
+    if mem is not None:
+        await finish_game(seats, state)
+    return state
 
 
 def run_game(
@@ -95,11 +116,14 @@ def run_game(
     agents: str | Sequence[str] = "heuristic",
     db: str | Store | None = None,
     game_id: str | None = None,
+    memory: bool = True,
 ) -> GameState:
     """Synchronous ``play_game`` for scripts and notebooks; ``db`` is a URL or a :class:`Store`."""
     store = db if isinstance(db, Store) else Store(db)
     try:
-        return asyncio.run(play_game(scenario, seed, agents=agents, store=store, game_id=game_id))
+        return asyncio.run(
+            play_game(scenario, seed, agents=agents, store=store, game_id=game_id, memory=memory)
+        )
     finally:
         if store is not db:
             store.close()

@@ -1,0 +1,145 @@
+"""Ranked recall for one agent: an in-process index per scope, refreshed from SQL, scored and packed.
+
+A scope is one identity's items of one game, plus (with carry-over) the long-term kinds from its earlier
+games. The index is a cache: it reads only rows with ``id`` above the last one it holds, so it stays
+correct with other writers and is rebuilt from the database after a restart. Items of earlier games are
+older than any item of the current game: their age is ``now + games_back + (their game's last day - t)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, or_, select
+
+from memory.embed import Embedder, cosine_relevance
+from memory.scoring import Bm25Index, Weights, combine, normalise, pack, when
+from memory.tables import LONG_TERM, memory_items
+
+_COLUMNS = ("id", "game_id", "day", "phase", "kind", "content", "importance", "source_seq")
+
+
+@dataclass(frozen=True, slots=True)
+class Recalled:
+    """One retrieved memory item with its score and the parts of the score."""
+
+    id: int
+    game_id: str
+    day: int
+    phase: str
+    kind: str
+    content: str
+    importance: float
+    source_seq: int
+    score: float
+    recency: float
+    relevance: float
+    tokens: int
+
+
+class ScopeIndex:
+    """The items of one scope, in id order, with a BM25 index and (optionally) embeddings."""
+
+    def __init__(self, identity: str, game_id: str, carry_over: bool, embedder: Embedder | None) -> None:
+        self.identity, self.game_id, self.carry_over = identity, game_id, carry_over
+        self.embedder = embedder
+        self.rows: list[tuple] = []
+        self.games: dict[str, int] = {}
+        self.last_id = 0
+        self.bm25 = Bm25Index()
+        self.vectors: list[np.ndarray] = []
+        self._arrays: tuple[np.ndarray, ...] | None = None
+
+    def refresh(self, conn: Connection) -> None:
+        """Read the rows added since the last refresh."""
+        t = memory_items.c
+        scope = t.game_id == self.game_id
+        if self.carry_over:
+            scope = or_(scope, t.kind.in_(LONG_TERM))
+        columns = (t[c] for c in _COLUMNS)
+        query = select(*columns).where(t.identity == self.identity, scope, t.id > self.last_id)
+        fresh = conn.execute(query.order_by(t.id)).all()
+        if not fresh:
+            return
+        for row in fresh:
+            self.rows.append(tuple(row))
+            self.games.setdefault(row[1], len(self.games))
+            self.bm25.add(row[5])
+        if self.embedder is not None:
+            self.vectors.extend(self.embedder.embed([r[5] for r in fresh]))
+        self.last_id = fresh[-1][0]
+        self._arrays = None
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(times, importance, game index, day, source_seq) as arrays, cached until the next refresh."""
+        if self._arrays is None:
+            rows = self.rows
+            self._arrays = (
+                np.fromiter((when(r[2], r[3]) for r in rows), float, len(rows)),
+                np.fromiter((r[6] for r in rows), float, len(rows)),
+                np.fromiter((self.games[r[1]] for r in rows), np.int64, len(rows)),
+                np.fromiter((r[2] for r in rows), np.int64, len(rows)),
+                np.fromiter((r[7] for r in rows), np.int64, len(rows)),
+            )
+        return self._arrays
+
+    def ages_base(self, now: float) -> np.ndarray:
+        """Each item's time on the current game's clock (earlier games pushed before its day 0)."""
+        times, _, game_idx, _, _ = self.arrays()
+        if len(self.games) <= 1 and self.game_id in self.games:
+            return times
+        order = [g for g in self.games if g != self.game_id]  # first-seen order = play order
+        shift = np.zeros(len(self.games))
+        for back, g in enumerate(reversed(order), start=1):
+            mask = game_idx == self.games[g]
+            end = times[mask].max() if mask.any() else 0.0
+            shift[self.games[g]] = end + back
+        return times - shift[game_idx]
+
+    def query(
+        self, text: str, now: float, weights: Weights, k: int, token_budget: int, count_tokens
+    ) -> list[Recalled]:
+        """The best items for ``text`` at game time ``now``, at most ``k`` and ``token_budget`` tokens."""
+        n = len(self.rows)
+        if n == 0 or k <= 0 or token_budget <= 0:
+            return []
+        _, importance, _, days, seqs = self.arrays()
+        if self.embedder is not None and text.strip():
+            relevance = cosine_relevance(self.embedder.embed([text])[0], np.vstack(self.vectors))
+        else:
+            relevance = normalise(self.bm25.scores(text))
+        total, recency = combine(weights, now, self.ages_base(now), importance, relevance)
+        total = np.round(total, 12)
+        counted: dict[int, int] = {}
+
+        def tokens(i: int) -> int:
+            counted[i] = counted.get(i) or count_tokens(self.rows[i][5])
+            return counted[i]
+
+        cut = min(n, max(4 * k, 64))
+        while True:
+            chosen = pack(self._ranked(total, days, seqs, cut).tolist(), tokens, k, token_budget)
+            room = sum(t for _, t in chosen) < token_budget
+            if cut >= n or len(chosen) >= k or not room:
+                break
+            cut = n  # items were skipped for size: rank everything
+        out = []
+        for i, t in chosen:
+            r = self.rows[i]
+            out.append(Recalled(*r, float(total[i]), float(recency[i]), float(relevance[i]), t))
+        return out
+
+    def _ranked(self, total: np.ndarray, days: np.ndarray, seqs: np.ndarray, cut: int) -> np.ndarray:
+        """Indices of the ``cut`` best items (and all tied with the last), best first, ties broken on
+        (newer day, later source event, game id, kind), so the order never depends on partitioning."""
+        n = len(total)
+        if cut < n:
+            threshold = np.partition(total, n - cut)[n - cut]
+            candidates = np.flatnonzero(total >= threshold)
+        else:
+            candidates = np.arange(n)
+        games = np.fromiter((self.rows[i][1] for i in candidates), object, len(candidates))
+        kinds = np.fromiter((self.rows[i][4] for i in candidates), object, len(candidates))
+        keys = (kinds, games, -seqs[candidates], -days[candidates], -total[candidates])
+        return candidates[np.lexsort(keys)]

@@ -1,0 +1,33 @@
+"""Wiring for the composition root: wrap a game's agents with memory, and close the game's memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from memory.agent import MemoryAgent
+from memory.bank import Memory
+from memory.handle import identity_of
+from traitors.decisions import Agent
+from traitors.events import PlayerInfo
+from traitors.state import GameState
+from traitors.views import view
+
+
+def with_memory(
+    agents: Mapping[str, Agent], players: Sequence[PlayerInfo], memory: Memory, *, carry_over: bool = False
+) -> dict[str, Agent]:
+    """Each seat's agent wrapped in a :class:`MemoryAgent` under the seat's identity."""
+    return {
+        p.name: MemoryAgent(agents[p.name], memory, identity_of(p), carry_over=carry_over) for p in players
+    }
+
+
+async def finish_game(agents: Mapping[str, Agent], state: GameState) -> None:
+    """Give every remembering agent its final view (the last events, the result), then flush."""
+    memories = []
+    for name, agent in agents.items():
+        if isinstance(agent, MemoryAgent):
+            await agent.finish(view(state, name))
+            memories.append(agent.memory)
+    for memory in {id(m): m for m in memories}.values():
+        memory.flush()

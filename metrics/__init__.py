@@ -1,0 +1,88 @@
+"""Metrics: events in SQL → tidy frames → per-game metrics → aggregates with bootstrap CIs → exports.
+
+Python API::
+
+    from metrics import load_frames, compute_metrics, summarize
+    frames = load_frames("sqlite:///traitors.db", {"scenario": "paper"})   # dict of DataFrames (§4)
+    long = compute_metrics(frames)              # game_id, metric, value, n, player
+    table = summarize(long, frames, by=["model", "role"])   # n, mean, ci_low, ci_high, units
+
+For the CLI (``traitors metrics`` and ``traitors export``):
+
+- :func:`metrics_table` (db_url, by, game_ids) → the summary DataFrame to print;
+- :func:`export_all` (db_url, out_dir, formats, figures) → the list of written files.
+
+Definitions: DESIGN.md §5 and docs/metrics.md. This package reads the store only; it never imports the
+engine loop, the CLI or the agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.aggregate import annotate, bootstrap_ci, paired_compare, summarize
+from metrics.beliefs import calibration
+from metrics.compute import METRICS, MetricInfo, compute_metrics
+from metrics.elo import elo_ratings
+from metrics.export import FORMATS, export, latex_escape, read_table, summary_latex
+from metrics.frames import SCHEMA, TABLES, Filters, Frames, empty_frames, load_frames
+from metrics.network import by_day as network_by_day
+from metrics.network import trust_graph
+
+__all__ = [
+    "FORMATS",
+    "METRICS",
+    "SCHEMA",
+    "TABLES",
+    "Filters",
+    "Frames",
+    "MetricInfo",
+    "annotate",
+    "bootstrap_ci",
+    "calibration",
+    "compute_metrics",
+    "elo_ratings",
+    "empty_frames",
+    "export",
+    "export_all",
+    "latex_escape",
+    "load_frames",
+    "metrics_table",
+    "network_by_day",
+    "paired_compare",
+    "read_table",
+    "summarize",
+    "summary_latex",
+    "trust_graph",
+]
+
+
+def metrics_table(
+    db_url: str | None,
+    by: Sequence[str] | None = None,
+    game_ids: Sequence[str] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Summary of every metric over the games of ``db_url`` (None = ``TRAITORS_DB`` or the default),
+    optionally only ``game_ids``, grouped by ``by`` (e.g. ["model", "role"]; None or [] = overall):
+    columns ``*by, metric, n, mean, ci_low, ci_high, units``. For one game, mean is its value."""
+    frames = load_frames(db_url, Filters(game_ids=list(game_ids) if game_ids else None))
+    return summarize(compute_metrics(frames), frames, by=list(by or []), n_boot=n_boot, seed=seed)
+
+
+def export_all(
+    db_url: str | None,
+    out_dir: str | Path,
+    formats: Sequence[str] = FORMATS,
+    figures: bool = True,
+    by: Sequence[str] = ("model", "role"),
+    game_ids: Sequence[str] | None = None,
+) -> list[Path]:
+    """Load, compute and write everything (see :func:`export`) for the games of ``db_url``; returns the
+    written paths."""
+    frames = load_frames(db_url, Filters(game_ids=list(game_ids) if game_ids else None))
+    return export(frames, compute_metrics(frames), out_dir, formats=formats, figures=figures, by=by)

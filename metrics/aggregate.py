@@ -1,0 +1,149 @@
+"""Aggregates of the long metrics table: means with seeded bootstrap CIs by any grouping, and paired
+comparisons of two conditions that share seeds.
+
+Grouping columns available for every row: ``game_id, scenario, seed, population`` (the game's models,
+sorted and joined by '+'), ``role`` and ``model``. For a player-level row (win, survived, influence) role
+and model are the player's (role = the side they ended on); for a game-level row role is the side the
+metric scores (:data:`metrics.compute.METRICS`) and model that side's model ('mixed' when its players use
+several models; side 'all' uses every player).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from metrics.compute import METRICS
+
+GROUPS = ("game_id", "scenario", "seed", "population", "role", "model", "metric")
+
+
+def _side_models(players: pd.DataFrame) -> pd.DataFrame:
+    """Per game: population and the model of each side (faithful, traitor, all) at the start."""
+    p = players.assign(model=players["model"].astype(object), side=players["initial_role"].astype(object))
+
+    def label(models: pd.Series) -> str:
+        uniq = sorted(set(models.dropna()))
+        return uniq[0] if len(uniq) == 1 else "mixed" if uniq else "unknown"
+
+    per_side = p.groupby(["game_id", "side"])["model"].agg(label).unstack()
+    every = p.groupby("game_id")["model"].agg([label, lambda m: "+".join(sorted(set(m.dropna())))])
+    every.columns = ["all", "population"]
+    return per_side.join(every, how="outer").reindex(columns=["faithful", "traitor", "all", "population"])
+
+
+def annotate(metrics: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The long metrics with the grouping columns of :data:`GROUPS` added."""
+    games = frames["games"].set_index("game_id")
+    players = frames["players"]
+    sides = _side_models(players)
+    out = metrics.copy()
+    gid = out["game_id"].to_numpy(dtype=object)
+    out["scenario"] = games["scenario"].reindex(gid).to_numpy(dtype=object)
+    out["seed"] = games["seed"].reindex(gid).to_numpy()
+    out["population"] = sides["population"].reindex(gid).to_numpy(dtype=object)
+    subject = (
+        out["metric"].map({k: v.subject for k, v in METRICS.items()}).fillna("all").to_numpy(dtype=object)
+    )
+    is_player = out["player"].notna().to_numpy()
+    out["role"] = np.where(is_player, None, subject)
+    model = np.full(len(out), None, dtype=object)
+    for side in ("faithful", "traitor", "all"):
+        rows = ~is_player & (subject == side)
+        model[rows] = sides[side].reindex(gid[rows]).to_numpy(dtype=object)
+    if is_player.any():
+        info = players.set_index(["game_id", "player"])
+        keys = pd.MultiIndex.from_arrays([gid[is_player], out["player"].to_numpy(dtype=object)[is_player]])
+        model[is_player] = info["model"].reindex(keys).to_numpy(dtype=object)
+        role = out["role"].to_numpy(dtype=object).copy()
+        role[is_player] = info["final_role"].astype(object).reindex(keys).to_numpy(dtype=object)
+        out["role"] = role
+    out["model"] = model
+    return out
+
+
+def bootstrap_ci(
+    values: np.ndarray, n_boot: int, rng: np.random.Generator, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean (NaN for no values; the value itself for one)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return np.nan, np.nan
+    if len(values) == 1 or np.all(values == values[0]):
+        return float(values[0]), float(values[0])
+    means = np.empty(n_boot)
+    step = max(1, 4_000_000 // len(values))
+    for start in range(0, n_boot, step):
+        stop = min(n_boot, start + step)
+        means[start:stop] = values[rng.integers(0, len(values), (stop - start, len(values)))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _rng(seed: int, key: object) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(repr(key).encode())])
+
+
+def summarize(
+    metrics: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    by: Sequence[str] = (),
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric: n (rows
+    with a defined value: games, or players for player-level metrics), mean, ci_low, ci_high (seeded
+    percentile bootstrap of the mean) and units (the sum of the rows' n)."""
+    by = [b for b in by if b != "metric"]
+    unknown = sorted(set(by) - set(GROUPS))
+    if unknown:
+        raise ValueError(f"unknown grouping {', '.join(unknown)}; choose from {', '.join(GROUPS[:-1])}")
+    data = annotate(metrics, frames)
+    data = data[np.isfinite(data["value"].to_numpy(dtype=float))]
+    keys = [*by, "metric"]
+    rows = []
+    for key, group in data.groupby(keys, sort=True, dropna=False):
+        values = group["value"].to_numpy(dtype=float)
+        low, high = bootstrap_ci(values, n_boot, _rng(seed, key), level)
+        rows.append((*key, len(values), values.mean(), low, high, int(group["n"].sum())))
+    return pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
+
+
+def paired_compare(
+    metrics: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    condition: str | Mapping[str, str],
+    a: str,
+    b: str,
+    pair_on: str = "seed",
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Condition ``b`` minus condition ``a`` for game-level metrics over games paired by ``pair_on``
+    (default the seed): n pairs, mean_a, mean_b, diff, bootstrap CI of the mean difference and a seeded
+    sign-flip permutation p-value. ``condition`` is a grouping column (e.g. 'scenario', 'population') or a
+    mapping game_id → condition label."""
+    data = annotate(metrics[metrics["player"].isna()], frames)
+    if isinstance(condition, str):
+        data["condition"] = data[condition].astype(object)
+    else:
+        data["condition"] = data["game_id"].map(dict(condition))
+    data = data[data["condition"].isin([a, b]) & np.isfinite(data["value"].to_numpy(dtype=float))]
+    wide = data.pivot_table(index=["metric", pair_on], columns="condition", values="value", aggfunc="mean")
+    wide = wide.reindex(columns=[a, b]).dropna()
+    rows = []
+    for metric, group in wide.groupby(level="metric", sort=True):
+        d = (group[b] - group[a]).to_numpy(dtype=float)
+        rng = _rng(seed, metric)
+        low, high = bootstrap_ci(d, n_boot, rng)
+        signs = rng.choice([-1.0, 1.0], size=(n_boot, len(d)))
+        p = (np.sum(np.abs((signs * d).mean(axis=1)) >= abs(d.mean()) - 1e-12) + 1) / (n_boot + 1)
+        rows.append((metric, len(d), group[a].mean(), group[b].mean(), d.mean(), low, high, p))
+    return pd.DataFrame(
+        rows, columns=["metric", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "p_value"]
+    )

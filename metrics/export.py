@@ -1,0 +1,149 @@
+"""Writing the tables: CSV and Parquet of every §4 table and of the metrics, a booktabs LaTeX summary, and
+a reader that restores the exact dtypes (``read_table``) so that an export reads back equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metrics.aggregate import summarize
+from metrics.compute import COLUMNS, METRICS
+from metrics.elo import elo_ratings
+from metrics.frames import SCHEMA, TABLES, conform
+
+FORMATS = ("csv", "parquet", "latex")
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: object) -> str:
+    """``text`` with LaTeX's special characters escaped (% _ & # $ { } ~ ^ and backslash)."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _fmt(x: float, digits: int) -> str:
+    return "--" if not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def summary_latex(
+    summary: pd.DataFrame,
+    digits: int = 3,
+    caption: str = "Metrics (mean and bootstrap 95\\% CI)",
+    label: str = "tab:metrics",
+) -> str:
+    """A booktabs table of a :func:`metrics.summarize` result: the group columns, metric, n and
+    ``mean [ci_low, ci_high]``; every cell escaped."""
+    groups = [c for c in summary.columns if c not in ("n", "mean", "ci_low", "ci_high", "units")]
+    header = [*(latex_escape(c) for c in groups), "$n$", "mean [95\\% CI]"]
+    lines = [
+        "\\begin{table}[t]",
+        "\\centering",
+        f"\\caption{{{caption}}}",
+        f"\\label{{{latex_escape(label)}}}",
+        f"\\begin{{tabular}}{{{'l' * len(groups)}rl}}",
+        "\\toprule",
+        " & ".join(header) + " \\\\",
+        "\\midrule",
+    ]
+    for row in summary.itertuples(index=False):
+        rec = row._asdict()
+        cells = [latex_escape("" if pd.isna(rec[g]) else rec[g]) for g in groups]
+        ci = f"{_fmt(rec['mean'], digits)} [{_fmt(rec['ci_low'], digits)}, {_fmt(rec['ci_high'], digits)}]"
+        lines.append(" & ".join([*cells, str(int(rec["n"])), ci]) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
+    return "\n".join(lines)
+
+
+def _table_dtypes(name: str) -> dict[str, str]:
+    if name in SCHEMA:
+        return SCHEMA[name]
+    if name == "metrics":
+        return {"game_id": "str", "metric": "str", "value": "float64", "n": "int64", "player": "str"}
+    return {}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read back one exported table (``.csv`` or ``.parquet``) with the dtypes it was written with."""
+    path = Path(path)
+    frame = (
+        pd.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pd.read_csv(path, keep_default_na=False, na_values=[""])
+    )
+    name = path.stem
+    if name in SCHEMA:
+        return conform(frame, name)
+    if name == "metrics":
+        frame = frame.reindex(columns=COLUMNS)
+        frame["player"] = frame["player"].astype("object").where(frame["player"].notna(), None).astype("str")
+        return frame.astype({"game_id": "str", "metric": "str", "value": "float64", "n": "int64"})
+    return frame
+
+
+def _write(frame: pd.DataFrame, stem: Path, formats: Iterable[str]) -> list[Path]:
+    paths = []
+    if "csv" in formats:
+        paths.append(stem.with_suffix(".csv"))
+        frame.to_csv(paths[-1], index=False)
+    if "parquet" in formats:
+        paths.append(stem.with_suffix(".parquet"))
+        frame.to_parquet(paths[-1], index=False)
+    return paths
+
+
+def export(
+    frames: Mapping[str, pd.DataFrame],
+    metrics: pd.DataFrame,
+    out_dir: str | Path,
+    formats: Sequence[str] = FORMATS,
+    figures: bool = True,
+    by: Sequence[str] = ("model", "role"),
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[Path]:
+    """Write the §4 tables, ``metrics`` (long), ``elo`` and ``summary`` (grouped by ``by``) as CSV/Parquet,
+    ``summary.tex`` (booktabs) for 'latex', and the paper figures (PNG + PDF) when ``figures``.
+    Returns the written paths."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for name in TABLES:
+        paths += _write(conform(frames[name], name), out / name, formats)
+    paths += _write(metrics, out / "metrics", formats)
+    paths += _write(elo_ratings(dict(frames)), out / "elo", formats)
+    summary = summarize(metrics, frames, by=list(by), n_boot=n_boot, seed=seed)
+    summary = summary.sort_values(
+        [*by, "metric"], key=lambda s: s.map(_metric_order) if s.name == "metric" else s.astype(str)
+    ).reset_index(drop=True)
+    paths += _write(summary, out / "summary", formats)
+    if "latex" in formats:
+        tex = out / "summary.tex"
+        tex.write_text(summary_latex(summary), encoding="utf-8")
+        paths.append(tex)
+    if figures:
+        from metrics.figures import write_figures  # matplotlib only when figures are asked for
+
+        paths += write_figures(frames, metrics, out, n_boot=n_boot, seed=seed)
+    return paths
+
+
+def _metric_order(name: str) -> int:
+    order = list(METRICS)
+    return order.index(name) if name in order else len(order)

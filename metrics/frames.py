@@ -1,0 +1,301 @@
+"""Events in SQL → the tidy tables of DESIGN.md §4 (games, players, votes, statements, beliefs, model_calls).
+
+Roles are those a player held *when* the fact happened: a Faithful recruited at night (an accepted
+``RecruitAnswered``) votes, speaks and is judged as a Traitor from the next event on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from metrics.payloads import codes, has_tables, parse, read_games, read_model_calls, read_payloads, stack_wide
+from traitors.store import Store, open_engine
+
+Frames = dict[str, pd.DataFrame]
+ROLES: tuple[str, str] = ("faithful", "traitor")
+
+#: Columns (and dtypes) of every table, exactly as in DESIGN.md §4.
+SCHEMA: dict[str, dict[str, str]] = {
+    "games": {
+        "game_id": "str",
+        "scenario": "str",
+        "seed": "int64",
+        "n_players": "int64",
+        "n_traitors": "int64",
+        "winner": "str",
+        "days": "int64",
+        "status": "str",
+    },
+    "players": {
+        "game_id": "str",
+        "player": "str",
+        "model": "str",
+        "persona": "str",
+        "initial_role": "role",
+        "final_role": "role",
+        "alive_at_end": "bool",
+        "eliminated_day": "Int64",
+        "elimination": "str",
+    },
+    "votes": {
+        "game_id": "str",
+        "day": "int64",
+        "kind": "str",
+        "ballot": "int64",
+        "voter": "str",
+        "voter_role": "role",
+        "target": "str",
+        "target_role": "role",
+        "valid": "bool",
+    },
+    "statements": {
+        "game_id": "str",
+        "day": "int64",
+        "phase": "str",
+        "turn": "int64",
+        "channel": "str",
+        "speaker": "str",
+        "speaker_role": "role",
+        "text": "str",
+    },
+    "beliefs": {
+        "game_id": "str",
+        "day": "int64",
+        "observer": "str",
+        "observer_role": "role",
+        "target": "str",
+        "target_role": "role",
+        "p_traitor": "float64",
+    },
+    "model_calls": {
+        "game_id": "str",
+        "player": "str",
+        "day": "int64",
+        "phase": "str",
+        "purpose": "str",
+        "model": "str",
+        "prompt_tokens": "float64",
+        "completion_tokens": "float64",
+        "cached_tokens": "float64",
+        "latency_ms": "float64",
+        "cost_usd": "float64",
+        "attempts": "float64",
+        "outcome": "str",
+        "cache_hit": "boolean",
+    },
+}
+TABLES: tuple[str, ...] = tuple(SCHEMA)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which games to load: any of these ids, scenarios and statuses (``None`` = no restriction)."""
+
+    game_ids: Sequence[str] | None = None
+    scenario: str | Sequence[str] | None = None
+    status: str | Sequence[str] | None = None
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``frame`` with exactly the columns and dtypes of ``table`` (missing columns become NaN)."""
+    out = frame.reindex(columns=list(SCHEMA[table])).reset_index(drop=True)
+    for col, dtype in SCHEMA[table].items():
+        if str(out[col].dtype) == dtype:
+            continue
+        if dtype == "role":
+            if not (
+                isinstance(out[col].dtype, pd.CategoricalDtype) and tuple(out[col].cat.categories) == ROLES
+            ):
+                out[col] = pd.Categorical(out[col].astype("object"), categories=ROLES)
+        elif dtype == "bool":
+            out[col] = out[col].fillna(False).astype(bool)
+        elif dtype == "int64":
+            out[col] = pd.to_numeric(out[col]).fillna(0).astype("int64")
+        elif dtype == "str":
+            out[col] = out[col].astype("object").where(out[col].notna(), None).astype("str")
+        else:
+            out[col] = out[col].astype(dtype)
+    return out
+
+
+def empty_frames() -> Frames:
+    """Every table with its columns and no rows."""
+    return {t: conform(pd.DataFrame(), t) for t in TABLES}
+
+
+def _engine(db: Store | Engine | str | None) -> tuple[Engine, bool]:
+    if isinstance(db, Store):
+        return db.engine, False
+    if isinstance(db, Engine):
+        return db, False
+    return open_engine(db), True
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    return None if value is None else [value] if isinstance(value, str) else list(value)
+
+
+class _Roles:
+    """Role of (game, player) at any seq: Traitor from the start, or from an accepted recruitment on."""
+
+    def __init__(self, games: pd.Index, roles: pd.DataFrame, recruits: pd.DataFrame) -> None:
+        self.games = games
+        self.names = pd.Index(pd.unique(roles["player"].to_numpy(dtype=object)))
+        size = len(games) * len(self.names)
+        self.traitor = np.zeros(size, dtype=bool)
+        self.recruited = np.full(size, np.inf)
+        self.traitor[self.key(roles["game_id"], roles["player"])] = (
+            roles["initial_role"].eq("traitor").to_numpy()
+        )
+        key = self.key(recruits["game_id"], recruits["player"])
+        self.recruited[key[key >= 0]] = recruits["seq"].to_numpy(dtype=float)[key >= 0]
+
+    def key(self, game_ids: pd.Series, players: pd.Series) -> np.ndarray:
+        """Flat index of each (game, player), -1 when unknown."""
+        g = codes(game_ids, self.games)
+        p = codes(players, self.names)
+        return np.where((g >= 0) & (p >= 0), g * len(self.names) + p, -1)
+
+    def at(
+        self, game_ids: pd.Series, players: pd.Series, seq: pd.Series | np.ndarray | float
+    ) -> pd.Categorical:
+        """'traitor' / 'faithful' for each row (missing for a non-player such as 'end' or no target)."""
+        key = self.key(game_ids, players)
+        safe = np.maximum(key, 0)
+        traitor = self.traitor[safe] | (self.recruited[safe] < np.asarray(seq, dtype=float))
+        return pd.Categorical.from_codes(np.where(key < 0, -1, traitor.astype(np.int8)), categories=ROLES)
+
+
+def _events(
+    engine: Engine, kind: str, ids: list[str] | None, dict_fields: Sequence[str] = ()
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    frame, wide = parse(read_payloads(engine, kind, ids), dict_fields)
+    if ids is not None and len(frame):
+        keep = frame["game_id"].isin(ids).to_numpy()
+        frame = frame[keep].reset_index(drop=True)
+        wide = {k: w[keep].reset_index(drop=True) for k, w in wide.items()}
+    return frame, wide
+
+
+def _ordered(frame: pd.DataFrame, games: pd.Index, *extra: np.ndarray) -> pd.DataFrame:
+    """Rows in games order, then seq (then ``extra`` keys)."""
+    if frame.empty:
+        return frame
+    order = np.lexsort((*reversed(extra), frame["seq"].to_numpy(), codes(frame["game_id"], games)))
+    return frame.take(order).reset_index(drop=True)
+
+
+def load_frames(
+    db: Store | Engine | str | None, filters: Filters | Mapping[str, object] | None = None
+) -> Frames:
+    """Tidy frames of the games in ``db`` (a Store, an Engine or a URL; None = ``TRAITORS_DB``/default).
+
+    ``filters`` (a :class:`Filters` or a mapping with keys game_ids, scenario, status) restricts the games.
+    Returns {table: DataFrame} for every table of DESIGN.md §4 (empty tables keep their columns)."""
+    f = filters if isinstance(filters, Filters) else Filters(**dict(filters or {}))
+    engine, owned = _engine(db)
+    try:
+        if not has_tables(engine):
+            return empty_frames()
+        return _load(engine, f)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _load(engine: Engine, f: Filters) -> Frames:
+    games = read_games(engine)
+    everything = len(games)
+    for col, wanted in (
+        ("game_id", _as_list(f.game_ids)),
+        ("scenario", _as_list(f.scenario)),
+        ("status", _as_list(f.status)),
+    ):
+        if wanted is not None:
+            games = games[games[col].isin(wanted)]
+    ids = None if len(games) == everything else games["game_id"].tolist()
+    gindex = pd.Index(games["game_id"])
+
+    created = read_payloads(engine, "game_created", ids)
+    seats = [
+        (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
+        for o in map(json.loads, created)
+        for p in o["players"]
+    ]
+    players = pd.DataFrame(seats, columns=["game_id", "player", "model", "persona"])
+    assigned, wide = _events(engine, "roles_assigned", ids, ("roles",))
+    roles = (
+        stack_wide(assigned[["game_id"]], wide["roles"], "player", "initial_role")
+        if len(assigned)
+        else pd.DataFrame(columns=["game_id", "player", "initial_role"])
+    )
+    answered, _ = _events(engine, "recruit_answered", ids)
+    recruits = (
+        answered[answered["accepted"].astype(bool)]
+        if len(answered)
+        else pd.DataFrame(columns=["game_id", "player", "seq"])
+    )
+    lookup = _Roles(gindex, roles, recruits)
+
+    players = players[players["game_id"].isin(gindex)].merge(roles, on=["game_id", "player"], how="left")
+    recruited = lookup.key(players["game_id"], players["player"])
+    players["final_role"] = np.where(
+        players["initial_role"].eq("traitor").to_numpy()
+        | np.isfinite(lookup.recruited[np.maximum(recruited, 0)]) & (recruited >= 0),
+        ROLES[1],
+        ROLES[0],
+    )
+    gone = [_events(engine, k, ids)[0].assign(elimination=k) for k in ("banished", "murdered")]
+    gone = (
+        pd.concat([g for g in gone if len(g)], ignore_index=True)
+        if any(len(g) for g in gone)
+        else pd.DataFrame(columns=["game_id", "player", "day", "elimination"])
+    )
+    gone = gone.rename(columns={"day": "eliminated_day"})[
+        ["game_id", "player", "eliminated_day", "elimination"]
+    ]
+    players = players.merge(gone.drop_duplicates(["game_id", "player"]), on=["game_id", "player"], how="left")
+    players["alive_at_end"] = players["elimination"].isna()
+    players["elimination"] = players["elimination"].fillna("none")
+    seat = players.groupby("game_id", sort=False).cumcount().to_numpy()
+    players = players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))]
+
+    votes, _ = _events(engine, "vote_cast", ids)
+    if len(votes):
+        votes = _ordered(votes, gindex)
+        votes["voter_role"] = lookup.at(votes["game_id"], votes["voter"], votes["seq"])
+        votes["target_role"] = lookup.at(votes["game_id"], votes["target"], votes["seq"])
+    statements, _ = _events(engine, "statement", ids)
+    if len(statements):
+        statements = _ordered(statements, gindex)
+        statements["speaker_role"] = lookup.at(
+            statements["game_id"], statements["speaker"], statements["seq"]
+        )
+    reports, wide = _events(engine, "belief_reported", ids, ("beliefs",))
+    beliefs = (
+        stack_wide(reports[["game_id", "seq", "day", "observer"]], wide["beliefs"], "target", "p_traitor")
+        if len(reports)
+        else pd.DataFrame()
+    )
+    if len(beliefs):
+        beliefs = _ordered(beliefs, gindex, codes(beliefs["target"], lookup.names))
+        beliefs["observer_role"] = lookup.at(beliefs["game_id"], beliefs["observer"], beliefs["seq"])
+        beliefs["target_role"] = lookup.at(beliefs["game_id"], beliefs["target"], beliefs["seq"])
+    calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)
+    if calls.empty:  # no measurements table: the ModelCall events (tokens, attempts, outcome) still count
+        calls, _ = _events(engine, "model_call", ids)
+    calls = calls[calls["game_id"].isin(gindex)] if len(calls) else calls
+    return {
+        "games": conform(games, "games"),
+        "players": conform(players, "players"),
+        "votes": conform(votes, "votes"),
+        "statements": conform(statements, "statements"),
+        "beliefs": conform(beliefs, "beliefs"),
+        "model_calls": conform(calls, "model_calls"),
+    }

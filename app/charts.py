@@ -170,21 +170,26 @@ def belief_heatmap_figure(matrix: pd.DataFrame, day: int | None = None) -> go.Fi
 
 
 def metric_bars_figure(summary: pd.DataFrame, group: str) -> go.Figure:
-    """Metric means per group with their bootstrap confidence intervals as error bars."""
+    """Metric means (``mean``) per ``group`` label with their bootstrap CIs (``ci_low``, ``ci_high``)."""
     fig = go.Figure()
     for name, rows in summary.groupby(group, sort=True):
         fig.add_trace(
             go.Bar(
                 x=rows["metric"],
-                y=rows["value"],
+                y=rows["mean"],
                 name=str(name),
                 error_y={
                     "type": "data",
                     "symmetric": False,
-                    "array": rows["ci_high"] - rows["value"],
-                    "arrayminus": rows["value"] - rows["ci_low"],
+                    "array": rows["ci_high"] - rows["mean"],
+                    "arrayminus": rows["mean"] - rows["ci_low"],
                 },
             )
         )
-    fig.update_layout(barmode="group", height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    fig.update_layout(
+        barmode="group",
+        height=400,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return fig

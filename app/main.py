@@ -21,11 +21,11 @@ from traitors.store import StoreError  # noqa: E402
 
 def main() -> None:
     """Render the selected page."""
-    st.set_page_config(page_title="Traitors replay", page_icon="🗡️", layout="wide")
+    st.set_page_config(page_title="Traitors replay", page_icon=":material/theater_comedy:", layout="wide")
     session.read_query_params()
     url = session.db_url()
     with st.sidebar:
-        st.title("🗡️ Traitors")
+        st.title("Traitors")
         page = st.radio("Page", session.PAGES, key="page")
         st.caption("Database (read-only)")
         st.text(url)

@@ -1,11 +1,95 @@
-"""Compare page: metrics aggregated by model, role and scenario with bootstrap CIs (needs ``metrics``)."""
+"""Compare page: metrics of ``metrics`` aggregated by model, role and scenario with bootstrap CIs; a chart;
+CSV and Parquet downloads of the summary and of the per-game values."""
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import streamlit as st
+
+from app import charts, session
+from metrics import METRICS, Filters, compute_metrics, load_frames, summarize
+
+GROUPINGS = ("model", "role", "scenario")
+N_BOOT = 1000
+DEFAULT_METRICS = ("FCR", "FAS", "TAS", "TSR", "FSR", "DES", "IDR", "BRR", "VSF", "TNS")
+
+
+@st.cache_resource(ttl=120, show_spinner="Computing metrics…", max_entries=4)
+def metric_tables(url: str, scenarios: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Frames and per-game metric rows (long) of the games of ``scenarios`` (all if empty); shared, never
+    modified."""
+    frames = load_frames(session.engine(url), Filters(scenario=list(scenarios) or None))
+    return frames, compute_metrics(frames)
+
+
+@st.cache_data(ttl=120, show_spinner="Bootstrapping confidence intervals…", max_entries=16)
+def summary_table(url: str, scenarios: tuple[str, ...], by: tuple[str, ...]) -> pd.DataFrame:
+    """Means and 95% bootstrap CIs per group and metric (seeded: the same numbers on every run)."""
+    frames, long = metric_tables(url, scenarios)
+    return summarize(long, frames, by=list(by), n_boot=N_BOOT, seed=0)
+
+
+def _downloads(label: str, frame: pd.DataFrame, stem: str) -> None:
+    cols = st.columns(2)
+    cols[0].download_button(
+        f"{label} (CSV)",
+        frame.to_csv(index=False).encode(),
+        f"{stem}.csv",
+        mime="text/csv",
+        key=f"dl-{stem}-csv",
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    cols[1].download_button(
+        f"{label} (Parquet)",
+        buffer.getvalue(),
+        f"{stem}.parquet",
+        mime="application/octet-stream",
+        key=f"dl-{stem}-parquet",
+    )
 
 
 def render(url: str) -> None:
     """Draw the compare page."""
     st.header("Compare")
-    st.info("Metrics are not available yet.")
+    options = session.filter_options(url)
+    cols = st.columns(3)
+    scenarios = cols[0].multiselect("Scenarios (all if empty)", options["scenario"], key="cmp_scenarios")
+    by = cols[1].multiselect("Group by", GROUPINGS, default=["model", "role"], key="cmp_by")
+    frames, long = metric_tables(url, tuple(scenarios))
+    n_games = len(frames["games"])
+    known = sorted(long["metric"].unique())
+    default = [m for m in DEFAULT_METRICS if m in known] or known[:8]
+    chosen = cols[2].multiselect("Metrics", known, default=default, key="cmp_metrics")
+    st.caption(
+        f"{n_games:,} games; means with 95% percentile-bootstrap CIs ({N_BOOT} resamples, seed 0); "
+        "n = games (or players, for per-player metrics) with a defined value."
+    )
+    if long.empty:
+        st.info("No metric can be computed for these games yet.")
+        return
+    summary = summary_table(url, tuple(scenarios), tuple(by))
+    shown = summary[summary["metric"].isin(chosen)].reset_index(drop=True)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="cmp_table",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.3f") for c in ("mean", "ci_low", "ci_high")
+        },
+    )
+    if not shown.empty:
+        label = shown[by].astype(str).agg(" · ".join, axis=1) if by else pd.Series("all", index=shown.index)
+        st.plotly_chart(charts.metric_bars_figure(shown.assign(group=label), "group"), key="cmp_chart")
+    with st.expander("Metric definitions"):
+        st.dataframe(
+            pd.DataFrame([{"metric": k, "side": v.subject, "meaning": v.label} for k, v in METRICS.items()]),
+            hide_index=True,
+            width="stretch",
+        )
+    st.subheader("Downloads")
+    _downloads("Summary", summary, "summary")
+    _downloads("Per-game metrics", long, "metrics")

@@ -60,7 +60,8 @@ def render(url: str) -> None:
     cols = st.columns([3, 1], vertical_alignment="bottom")
     chosen = cols[0].selectbox("Game", ids, key="open_choice")
     cols[1].button(
-        "Open replay ▶",
+        "Open replay",
+        icon=":material/play_arrow:",
         key="open_game",
         on_click=session.open_game,
         args=(chosen,),

@@ -37,12 +37,20 @@ def _controls(events: tuple[Event, ...], names: list[str]) -> int:
     top[2].toggle("Autoplay", key="autoplay")
     top[3].selectbox("Seconds per step", [0.5, 1.0, 2.0], index=1, key="speed")
     row = st.columns([1, 1, 8, 1, 1], vertical_alignment="bottom")
-    row[0].button("⏮", key="first", on_click=_go, args=(0,), help="first event", width="stretch")
-    row[1].button("◀ Prev", key="prev", on_click=_shift, args=(-1, last), width="stretch")
+    row[0].button(
+        "First", icon=":material/first_page:", key="first", on_click=_go, args=(0,), help="first event"
+    )
+    row[1].button(
+        "Prev", icon=":material/chevron_left:", key="prev", on_click=_shift, args=(-1, last), width="stretch"
+    )
     if last > 0:
         row[2].slider("Event", 0, last, key="step", label_visibility="collapsed")
-    row[3].button("Next ▶", key="next", on_click=_shift, args=(1, last), width="stretch")
-    row[4].button("⏭", key="last", on_click=_go, args=(last,), help="last event", width="stretch")
+    row[3].button(
+        "Next", icon=":material/chevron_right:", key="next", on_click=_shift, args=(1, last), width="stretch"
+    )
+    row[4].button(
+        "Last", icon=":material/last_page:", key="last", on_click=_go, args=(last,), help="last event"
+    )
     return int(st.session_state["step"])
 
 
@@ -74,9 +82,9 @@ def _transcript(rv: ReplayView, rows: list[dict], spoilers: bool) -> None:
     for row in rows:
         speaker = row["speaker"]
         if speaker is None:
-            st.text(f"📣 {row['text']}")
+            st.text(row["text"])
             continue
-        with st.chat_message(speaker, avatar=avatar(seats.get(speaker, 0))):
+        with st.chat_message(speaker, avatar=avatar(speaker, seats.get(speaker, 0))):
             channel = " :violet-badge[Traitors' channel]" if row["channel"] == "traitors" else ""
             st.markdown(
                 f"**{session.md(speaker)}** {session.role_badge(roles.get(speaker))}{channel}"

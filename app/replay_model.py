@@ -6,9 +6,10 @@ The point of view is ``None`` (omniscient host) or a player's name; a player see
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
@@ -28,12 +29,35 @@ from traitors.events import (
 from traitors.state import GameState, replay
 from traitors.views import view
 
-AVATARS = "🦊🐻🐼🐨🐯🦁🐸🐵🐧🦉🐙🦄🐝🐢🦋🐳🦔🐺🦓🦒🐘🦘🦩🦜🐿🦥"
+AVATAR_COLORS = (
+    "#e57373",
+    "#64b5f6",
+    "#81c784",
+    "#ffb74d",
+    "#ba68c8",
+    "#4db6ac",
+    "#f06292",
+    "#a1887f",
+    "#7986cb",
+    "#dce775",
+    "#4fc3f7",
+    "#ff8a65",
+    "#90a4ae",
+)
 
 
-def avatar(seat: int) -> str:
-    """An emoji avatar for a seat number (stable within a game)."""
-    return AVATARS[seat % len(AVATARS)]
+@lru_cache(maxsize=512)
+def avatar(name: str, seat: int) -> bytes:
+    """A PNG avatar: the player's initial on a disc coloured by seat (no emoji font needed)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((0, 0, 63, 63), fill=AVATAR_COLORS[seat % len(AVATAR_COLORS)])
+    draw.text((32, 33), (name[:1] or "?").upper(), fill="white", anchor="mm", font=ImageFont.load_default(36))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,28 @@ def replay_app(
         raise typer.Exit(130) from None
 
 
+@app.command("import-show")
+def import_show_command(
+    directory: Annotated[str, typer.Argument(help="folder with candidates.csv and votes.csv")],
+    db: DbOption = None,
+) -> None:
+    """Import the TV show's real round-table votes as human games (one per series); idempotent."""
+    from traitors.human import ShowDataError, import_show, load_show
+
+    try:
+        load_show(directory)  # validate before the database is opened (or created)
+    except ShowDataError as exc:
+        fail(str(exc))
+    store = open_store(db)
+    try:
+        ids = import_show(directory, store)
+    except (ShowDataError, StoreError) as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    out.print(f"imported {len(ids)} human games ({', '.join(ids)}) into {store.url}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

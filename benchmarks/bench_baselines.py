@@ -116,8 +116,9 @@ def measure(games: int, seed0: int = 0) -> list[dict[str, object]]:
         r = asyncio.run(_play(scenario, range(seed0, seed0 + games), faithful, traitor))
         shares = r["shares"]
         hits, votes = sum(h for h, _ in shares), sum(v for _, v in shares)
-        rows.append({"condition": label, "games": games, "win": r["wins"] / games, "win_ci": wilson(r["wins"], games),
-                     "share": hits / votes if votes else 0.0, "share_ci": bootstrap_ratio(shares),
+        rows.append({"condition": label, "games": games, "win": r["wins"] / games,
+                     "win_ci": wilson(r["wins"], games), "share": hits / votes if votes else 0.0,
+                     "share_ci": bootstrap_ratio(shares),
                      "days": r["days"] / games, "games_per_s": games / r["seconds"],
                      "us_per_decision": r["us_per_decision"]})
     return rows
@@ -125,8 +126,8 @@ def measure(games: int, seed0: int = 0) -> list[dict[str, object]]:
 
 def table(rows: list[dict[str, object]]) -> str:
     """A markdown table of the rows."""
-    out = ["| condition | games | Faithful win rate [95% CI] | first-ballot Faithful votes on a Traitor [95% CI]"
-           " | days/game | games/s | heuristic µs/decision |", "|---|---:|---|---|---:|---:|---:|"]
+    out = ["| condition | games | Faithful win rate [95% CI] | first-ballot Faithful votes on a Traitor"
+           " [95% CI] | days/game | games/s | heuristic µs/decision |", "|---|---:|---|---|---:|---:|---:|"]
     for r in rows:
         (wl, wh), (sl, sh) = r["win_ci"], r["share_ci"]
         out.append(f"| {r['condition']} | {r['games']} | {r['win']:.3f} [{wl:.3f}, {wh:.3f}] | "

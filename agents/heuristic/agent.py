@@ -71,12 +71,12 @@ class HeuristicAgent:
             return Decision(choice=None)
         if kind == "vote":
             if traitor:
-                return Decision(choice=T.banish_vote(tracker, view, options))
+                return Decision(choice=T.banish_vote(T.Table(tracker, view), options))
             return Decision(choice=E.ranked(tracker, E.suspicion(tracker, view, options), own=True)[0])
         if kind == "murder":
-            return Decision(choice=T.murder_vote(tracker, view, options))
+            return Decision(choice=T.murder_vote(T.Table(tracker, view), options))
         if kind == "recruit":
-            return Decision(choice=T.recruit_vote(tracker, view, options))
+            return Decision(choice=T.recruit_vote(tracker, options))
         if kind == "answer_offer":
             return Decision(choice=_answer_offer(tracker, view))
         if kind == "endgame":

@@ -100,6 +100,8 @@ def beliefs(tracker: Tracker, view: PlayerView, options: Sequence[str]) -> dict[
 def reasons(tracker: Tracker, player: str, positive: bool = True, private: bool = True) -> list[tuple]:
     """Evidence items ``(feature, other, day, weight)`` about ``player``, strongest then latest first."""
     sign = 1.0 if positive else -1.0
-    items = [e for e in tracker.evidence.get(player, ()) if sign * e[3] > 0
-             and (private or not e[0].endswith("_me"))]
-    return sorted(items, key=lambda e: (-sign * e[3], -e[2]))
+    held = tracker.evidence.get(player)
+    if not held:
+        return []
+    items = [(f, o, d, w) for f, (w, o, d) in held.items() if sign * w > 0 and (private or f[-3:] != "_me")]
+    return sorted(items, key=lambda e: (-sign * e[3], -e[2], e[0]))

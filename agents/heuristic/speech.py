@@ -92,7 +92,8 @@ PLAN: dict[str, tuple[str, ...]] = {
     ),
     "follow": ("Agreed: {v} tonight, and {s} tomorrow.", "Fine by me. {v} goes tonight; I'll lean on {s}.",
                "Yes, {v}. And tomorrow we all look surprised and talk about {s}."),
-    "why": ("{v} went after {t} at the table.", "{v} has been voting for {t}."),
+    "why_accuse": ("{v} went after {t} at the table.", "{v} has been pointing at {t}."),
+    "why_vote": ("{v} has been voting for {t}.", "{v} put a vote on {t}; that cannot go on."),
     "recruit": ("If we get to recruit, {r} is the safe pick.", "{r} would make a quiet recruit."),
 }
 

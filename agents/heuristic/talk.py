@@ -54,27 +54,26 @@ def traitor_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
     """In public: talk like a Faithful about a Faithful; push the scapegoat when a fellow is at risk (and
     sometimes vouch for that fellow); accuse a fellow only when the table has already doomed them."""
     rng = random.Random(request.seed)
-    options = request.options
-    team = T.traitors_of(view)
-    fopts = [o for o in options if o not in team]
+    options, table = request.options, T.Table(tracker, view)
+    fopts = [o for o in options if o not in table.team]
     if not fopts:
         return Decision(text=fit([line(rng, TRUST, "self")], request.max_chars))
-    likely = T.predicted_banishment(tracker, view)
-    if likely in team and likely != view.me and likely in options and T.doomed(tracker, view, likely):
+    likely = table.predicted()
+    if likely in table.team and likely != view.me and likely in options and table.doomed(likely):
         text = line(rng, ACCUSE, "heat", x=likely, n=tracker.heat.get(likely, 0))
         return Decision(text=fit([text], request.max_chars), accuses=(likely,))
     planned = tracker.plan[1] if len(tracker.plan) > 1 else None
-    if likely in team:
-        target = T.scapegoat(tracker, view, fopts) or fopts[0]
-    elif planned in fopts and E.public_scores(tracker, (planned,), 0.0)[planned] > 0:
+    if likely in table.team:
+        target = table.scapegoat(fopts) or fopts[0]
+    elif planned in fopts and table.scores.get(planned, 0.0) > 0:
         target = planned
     else:
-        target = T.cover_pick(tracker, view, fopts)
+        target = table.cover(fopts)
     sentences = _case(rng, tracker, target, private=True)
     defends: tuple[str, ...] = ()
     if likely == view.me:
         sentences.insert(0, line(rng, TRUST, "self"))
-    elif likely in team and likely in options and rng.random() < W.DEFEND_FELLOW:
+    elif likely in table.team and likely in options and rng.random() < W.DEFEND_FELLOW:
         sentences.append(line(rng, TRUST, "loyal", x=likely))
         defends = (likely,)
     return Decision(text=fit(sentences, request.max_chars), accuses=(target,), defends=defends)
@@ -87,20 +86,21 @@ def channel_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
     proposal of the night.
     """
     rng = random.Random(request.seed)
-    victim, goat = T.night_plan(tracker, view)
+    table = T.Table(tracker, view)
+    victim, goat = T.night_plan(table)
     if victim is None or victim not in request.options:
         return Decision(text=fit(["Nothing to plan tonight."], request.max_chars))
     goat = goat if goat in request.options and goat != victim else None
-    s = goat or "whoever the table already doubts"
     key = "follow" if tracker.proposals else "propose"
-    sentences = [line(rng, PLAN, key, v=victim, s=s)]
-    hunted = [t for t in sorted(T.traitors_of(view)) if (victim, t) in tracker.pairs]
-    if hunted and key == "propose":
-        sentences.append(line(rng, PLAN, "why", v=victim, t=hunted[0]))
+    sentences = [line(rng, PLAN, key, v=victim, s=goat or "whoever the table already doubts")]
+    if key == "propose":
+        hunted = [(t, tracker.pairs[(victim, t)]) for t in sorted(table.team) if (victim, t) in tracker.pairs]
+        if hunted:
+            t, pair = hunted[0]
+            sentences.append(line(rng, PLAN, "why_vote" if pair[1] else "why_accuse", v=victim, t=t))
     if tracker.revealed_traitors and any(p in tracker.known for p in view.fellow_traitors):
-        pool = [p for p in T.living_faithful(view) if p not in (victim, goat)]
+        pool = [p for p in table.faithful if p not in (victim, goat)]
         if pool:
-            recruit = E.ranked(tracker, E.public_scores(tracker, pool))[-1]
-            sentences.append(line(rng, PLAN, "recruit", r=recruit))
+            sentences.append(line(rng, PLAN, "recruit", r=T.recruit_vote(tracker, pool)))
     accuses = (victim, goat) if goat else (victim,)
     return Decision(text=fit(sentences, request.max_chars), accuses=accuses)

@@ -13,9 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from agents.heuristic import weights as W
+from agents.heuristic.folds import ACC, DEF, HANDLERS, VOTE
 from traitors.events import Event, Role
-
-ACC, DEF, VOTE = 0, 1, 2
 
 
 class Tracker:
@@ -33,21 +32,19 @@ class Tracker:
         self.inferred_recruits = 0
         self.score: defaultdict[str, float] = defaultdict(float)
         self.me_score: defaultdict[str, float] = defaultdict(float)
-        self.evidence: defaultdict[str, list[tuple[str, str, int, float]]] = defaultdict(list)
+        self.evidence: defaultdict[str, dict[str, tuple[float, str, int]]] = defaultdict(dict)
         self.by: defaultdict[str, list[tuple[int, str, int]]] = defaultdict(list)
         self.on: defaultdict[str, list[tuple[int, str, int]]] = defaultdict(list)
         self.pairs: dict[tuple[str, str], list[int]] = {}
         self.ballots: list[dict[str, str]] = []
         self.open_ballot: dict[str, str] = {}
         self.heat: defaultdict[str, int] = defaultdict(int)
-        self.accusers: defaultdict[str, set[str]] = defaultdict(set)
-        self.defenders: defaultdict[str, set[str]] = defaultdict(set)
         self.latest: dict[str, str] = {}  # each speaker's latest public accusation since the last banishment
         self.tied: tuple[str, ...] = ()
         self.proposals: list[tuple[str, tuple[str, ...]]] = []
         self.plan: tuple[str, ...] = ()
         self.offer_ultimatum: bool | None = None
-        self._traitor_out_today = self._murder_today = False
+        self.traitor_out_today = self.murder_today = False
         self._focal: dict[str, int] = {}
         self._prior: dict[str, int] = {}
 
@@ -78,7 +75,7 @@ class Tracker:
         """Fold the events not seen yet."""
         for i in range(self.n, len(events)):
             ev = events[i]
-            handler = _HANDLERS.get(ev.type)
+            handler = HANDLERS.get(ev.type)
             if handler is not None:
                 handler(self, ev)
         if len(events) > self.n:
@@ -86,125 +83,80 @@ class Tracker:
 
     # -- feature bookkeeping ----------------------------------------------------------------------------
 
-    def _add(self, player: str, feature: str, other: str, strength: float = 1.0) -> None:
+    def add(self, player: str, feature: str, other: str, strength: float = 1.0) -> None:
+        """Move ``player``'s score by ``feature`` and keep the strongest item of each kind, for speech."""
         weight = W.FEATURES[feature] * strength
         self.score[player] += weight
-        self.evidence[player].append((feature, other, self.day, weight))
+        items = self.evidence[player]
+        held = items.get(feature)
+        if held is None or abs(weight) >= abs(held[0]):
+            items[feature] = (weight, other, self.day)
 
-    def _rarity(self, kind: int, player: str, ballot: int) -> float:
-        """How telling one action towards ``player`` was: what the whole table did tells nothing."""
-        if kind == VOTE and 0 <= ballot < len(self.ballots):
-            votes = self.ballots[ballot]
-            together = sum(1 for target in votes.values() if target == player)
-            return max(W.MIN_RARITY, 1.0 - (together - 1) / max(1, len(votes) - 1))
-        table = len(self.ballots[-1]) if self.ballots else 10
-        together = len({actor for k, actor, _ in self.on[player] if k == kind})
-        return max(W.MIN_RARITY, 1.0 - (together - 1) / max(1, table - 1))
-
-    def _act(self, kind: int, actor: str, target: str, ballot: int = -1) -> None:
+    def act(self, kind: int, actor: str, target: str, ballot: int = -1) -> None:
+        """Record that ``actor`` accused, defended or voted (``kind``) ``target`` (on banish ``ballot``)."""
         self.by[actor].append((kind, target, ballot))
         self.on[target].append((kind, actor, ballot))
         if kind != DEF:
-            pair = self.pairs.setdefault((actor, target), [0, 0, 0])
-            pair[kind // 2] += 1
+            pair = self.pairs.get((actor, target))
+            if pair is None:
+                pair = self.pairs[(actor, target)] = [0, 0, 0]
+            pair[kind >> 1] += 1
             pair[2] = self.day
         if target == self.me:
-            feature = ("accused_me", "defended_me", "voted_me")[kind]
+            feature = _ME_FEATURE[kind]
             self.me_score[actor] += W.FEATURES[feature]
-            self.evidence[actor].append((feature, target, self.day, W.FEATURES[feature]))
+            self.evidence[actor][feature] = (W.FEATURES[feature], target, self.day)
 
-    def _learn(self, player: str, role: Role, murdered: bool) -> None:
-        """A role became public: score everyone's earlier actions towards and by ``player``."""
+    def learn(self, player: str, role: Role, murdered: bool) -> None:
+        """A role became public: score everyone's earlier actions towards and by ``player``, once.
+
+        Each action counts by how rare it was: one of ``k`` players doing the same among a table of ``n``
+        earns ``1 - (k - 1) / (n - 1)`` (at least ``MIN_RARITY``); what everyone did tells nothing.
+        """
         if player in self.known:
             return
         self.known[player] = role
-        for kind, actor, ballot in self.on[player]:
-            self._add(actor, W.ACTOR_FEATURE[role][kind], player, self._rarity(kind, player, ballot))
+        gains: dict[tuple[str, str], float] = {}
+        on, ballots = self.on[player], self.ballots
+        if on:
+            n = len(ballots[-1]) if ballots else 10
+            spoken = (_rarity(len({a for k, a, _ in on if k == ACC}), n),
+                      _rarity(len({a for k, a, _ in on if k == DEF}), n))
+            voted: dict[int, float] = {}
+            features = W.ACTOR_FEATURE[role]
+            for kind, actor, ballot in on:
+                if kind == VOTE:
+                    rarity = voted.get(ballot)
+                    if rarity is None:
+                        rarity = voted[ballot] = _ballot_rarity(ballots, ballot, player)
+                else:
+                    rarity = spoken[kind]
+                key = (actor, features[kind])
+                gains[key] = gains.get(key, 0.0) + rarity
         source = "traitor" if role == "traitor" else ("victim" if murdered else "faithful")
-        for kind, target, _ in self.by[player]:
-            feature = W.TARGET_FEATURE[source][kind]
-            if feature and target not in self.known:
-                self._add(target, feature, player)
-        if role == "traitor":
-            for kind, target, ballot in self.by[player]:
-                if kind == VOTE and ballot < len(self.ballots):
-                    rarity = self._rarity(VOTE, target, ballot)
-                    for voter, chosen in self.ballots[ballot].items():
-                        if chosen == target and voter != player:
-                            self._add(voter, "bloc", player, rarity)
+        features = W.TARGET_FEATURE[source]
+        known = self.known
+        for kind, target, ballot in self.by[player]:
+            if features[kind] and target not in known:
+                key = (target, features[kind])
+                gains[key] = gains.get(key, 0.0) + 1.0
+            if role == "traitor" and kind == VOTE and 0 <= ballot < len(ballots):
+                rarity = _ballot_rarity(ballots, ballot, target)
+                for voter, chosen in ballots[ballot].items():
+                    if chosen == target and voter != player:
+                        gains[(voter, "bloc")] = gains.get((voter, "bloc"), 0.0) + rarity
+        for (who, feature), strength in gains.items():
+            self.add(who, feature, player, strength)
 
 
-def _day(t: Tracker, ev: Event) -> None:
-    if t._traitor_out_today and not t._murder_today:
-        t.inferred_recruits += 1
-    t.day, t.proposals, t._focal = ev.day, [], {}
-    t._traitor_out_today = t._murder_today = False
+_ME_FEATURE = ("accused_me", "defended_me", "voted_me")
 
 
-def _statement(t: Tracker, ev: Event) -> None:
-    if ev.channel == "traitors":
-        t.proposals.append((ev.speaker, ev.accuses))
-        if len(t.proposals) == 1:
-            t.plan = ev.accuses
-        return
-    for target in ev.accuses:
-        if t.heat.get(target, 0) and t.score.get(target, 0.0) <= 0.0 and target not in t.known:
-            t._add(ev.speaker, "bandwagon", target)  # joins a pile-on with no public evidence behind it
-        t._act(ACC, ev.speaker, target)
-        t.latest[ev.speaker] = target
-        t.heat[target] += 1
-        t.accusers[target].add(ev.speaker)
-    for target in ev.defends:
-        t._act(DEF, ev.speaker, target)
-        t.defenders[target].add(ev.speaker)
+def _rarity(together: int, size: int) -> float:
+    """How telling one of ``together`` like actions among ``size`` players was (all of them: little)."""
+    return max(W.MIN_RARITY, 1.0 - (together - 1) / max(1, size - 1))
 
 
-def _vote(t: Tracker, ev: Event) -> None:
-    if ev.kind == "banish" and ev.valid and ev.target is not None:
-        t.open_ballot[ev.voter] = ev.target
-        t._act(VOTE, ev.voter, ev.target, len(t.ballots))
-
-
-def _result(t: Tracker, ev: Event) -> None:
-    if ev.kind != "banish":
-        return
-    t.ballots.append(t.open_ballot)
-    t.open_ballot = {}
-    t.tied = ev.tied if ev.outcome == "tie" else ()
-    if ev.outcome != "tie":
-        t.heat.clear()
-        t.accusers.clear()
-        t.defenders.clear()
-        t.latest.clear()
-
-
-def _banished(t: Tracker, ev: Event) -> None:
-    if ev.revealed_role is None:
-        t.unrevealed_banished += 1
-        return
-    if ev.revealed_role == "traitor":
-        t.revealed_traitors += 1
-        t._traitor_out_today = True
-    t._learn(ev.player, ev.revealed_role, murdered=False)
-
-
-def _murdered(t: Tracker, ev: Event) -> None:
-    t.murdered.append(ev.player)
-    t._murder_today = True
-    t._learn(ev.player, "faithful", murdered=True)
-
-
-def _offered(t: Tracker, ev: Event) -> None:
-    if ev.player == t.me:
-        t.offer_ultimatum = ev.ultimatum
-
-
-_HANDLERS = {
-    "day_started": _day,
-    "statement": _statement,
-    "vote_cast": _vote,
-    "vote_result": _result,
-    "banished": _banished,
-    "murdered": _murdered,
-    "recruit_offered": _offered,
-}
+def _ballot_rarity(ballots: list[dict[str, str]], ballot: int, target: str) -> float:
+    votes = ballots[ballot] if 0 <= ballot < len(ballots) else {}
+    return _rarity(sum(1 for t in votes.values() if t == target), len(votes))

@@ -126,6 +126,9 @@ class Scenario(_Frozen):
     endgame: Endgame = Endgame()
     beliefs: Beliefs = Beliefs()
     memory: MemoryConfig = MemoryConfig()
+    models: tuple[str, ...] | None = Field(
+        None, description="agent or model spec per seat (seat order), or one for all (e.g. openai:gpt-4o)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -140,6 +143,11 @@ class Scenario(_Frozen):
                 raise ValueError("names: must be unique")
             if any(not n.strip() or n != n.strip() for n in self.names):
                 raise ValueError("names: must be non-empty, without surrounding spaces")
+        if self.models is not None:
+            if len(self.models) not in (1, self.players):
+                raise ValueError(f"models: {len(self.models)} given: one for every seat, or {self.players}")
+            if any(not m.strip() for m in self.models):
+                raise ValueError("models: a spec must not be empty")
         if self.endgame.enabled and self.endgame.at_players >= self.players:
             raise ValueError(f"endgame.at_players: must be below players ({self.players})")
         return self
@@ -147,6 +155,12 @@ class Scenario(_Frozen):
     def player_names(self) -> tuple[str, ...]:
         """Seat names, in seat order."""
         return self.names if self.names is not None else DEFAULT_NAMES[: self.players]
+
+    def seat_agents(self) -> tuple[str, ...] | None:
+        """The agent or model spec of each seat from ``models`` (``None`` when the scenario sets none)."""
+        if self.models is None:
+            return None
+        return self.models * self.players if len(self.models) == 1 else self.models
 
 
 class ScenarioError(ValueError):

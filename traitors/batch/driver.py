@@ -1,0 +1,186 @@
+"""``run_batch``: plan an experiment, skip its finished games, run or resume the rest on an executor, with
+progress, budgets and a graceful Ctrl-C (first: stop at the next phase boundary; second: abort now)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from traitors import runner
+from traitors.batch.executors import BACKENDS, Signals, run_local, run_process, run_ray
+from traitors.batch.plan import GameTask, plan_games
+from traitors.batch.progress import ProgressBar, Tally, summary_rows
+from traitors.batch.spec import Experiment, ExperimentError, load_experiment
+from traitors.batch.worker import GameOutcome
+from traitors.config import _format_validation
+from traitors.events import event_from_json, event_to_json
+from traitors.store import Store, games
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: one outcome per planned game, totals, and why it stopped early (if it did)."""
+
+    experiment: str
+    outcomes: list[GameOutcome]
+    wall_s: float
+    tokens: int = 0
+    cost: float = 0.0
+    stopped: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, *statuses: str) -> int:
+        """Games whose status is one of ``statuses``."""
+        return sum(o.status in statuses for o in self.outcomes)
+
+
+def prepare(
+    experiment: Experiment | str | Path, models: Sequence[str] | None = None
+) -> tuple[Experiment, list[GameTask]]:
+    """Load, override ``models``, validate every agent spec and plan; raises :class:`ExperimentError`."""
+    source = str(experiment) if not isinstance(experiment, Experiment) else f"<{experiment.name}>"
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    if models:
+        try:
+            exp = Experiment.model_validate(
+                exp.model_dump() | {"models": tuple(models), "base_dir": exp.base_dir}
+            )
+        except ValidationError as err:
+            raise ExperimentError(_format_validation(source, err)) from None
+    scenarios = exp.load_scenarios(source)
+    tasks = plan_games(exp, scenarios)
+    checked: set[tuple[str, ...]] = set()
+    for task in tasks:
+        kinds = tuple(sorted(set(task.agents)))
+        if kinds not in checked:
+            checked.add(kinds)
+            try:
+                runner.seat_players(task.scenario, list(task.agents))
+            except ValueError as err:
+                raise ExperimentError(f"{source}: populations ({task.condition}): {err}") from None
+    return exp, tasks
+
+
+def _stored(store: Store, tasks: Sequence[GameTask]) -> dict[str, dict[str, Any]]:
+    ids = [t.game_id for t in tasks]
+    rows: dict[str, dict[str, Any]] = {}
+    with store.engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            query = select(games).where(games.c.game_id.in_(ids[i : i + 500]))
+            rows.update({r.game_id: dict(r._mapping) for r in conn.execute(query)})
+    return rows
+
+
+def run_batch(
+    experiment: Experiment | str | Path,
+    *,
+    db: str | None = None,
+    backend: str = "process",
+    workers: int | None = None,
+    concurrency: int = 32,
+    max_tokens: int | None = None,
+    max_cost: float | None = None,
+    models: Sequence[str] | None = None,
+    ray_address: str | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Run (or continue) an experiment; finished games are skipped, unfinished ones resumed."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use {', '.join(BACKENDS)}")
+    exp, tasks = prepare(experiment, models)
+    started = time.perf_counter()
+    signals = Signals(shared=backend == "process")
+    tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())
+    with Store(db) as store:
+        stored = _stored(store, tasks)
+        outcomes: dict[str, GameOutcome] = {}
+        todo = []
+        for t in tasks:
+            row = stored.get(t.game_id)
+            if row is not None and row["status"] == "finished" and row["seed"] == t.seed:
+                outcomes[t.game_id] = GameOutcome(
+                    t.game_id, t.condition, "skipped", row["winner"], row["days"]
+                )
+            else:
+                todo.append(t)
+        tally.skip(len(outcomes))
+        driver_writes = backend == "ray" and store.engine.dialect.name == "sqlite"
+        if driver_writes:  # a cluster cannot share a SQLite file: tasks return events, the driver stores them
+            todo = [
+                GameTask(t.game_id, t.condition, t.scenario, t.seed, t.agents, _prior(store, t.game_id))
+                if t.game_id in stored
+                else t
+                for t in todo
+            ]
+        url = store.engine.url.render_as_string(hide_password=False)
+
+        def store_events(message: tuple[Any, ...]) -> None:
+            if message[0] == "game" and message[1].events:
+                store.append([event_from_json(e) for e in message[1].events])
+                message[1].events = []
+            tally.message(message)
+
+        interrupted = _install_sigint(signals)
+        try:
+            bar = ProgressBar(tally, exp.name) if progress else None
+            if bar is not None:
+                bar.__enter__()
+            try:
+                if backend == "local":
+                    done = run_local(todo, url, concurrency, signals, tally.message)
+                elif backend == "process":
+                    n = workers or os.cpu_count() or 1
+                    done = run_process(
+                        todo, url, concurrency, signals, tally.message, min(n, max(1, len(todo)))
+                    )
+                else:
+                    target = None if driver_writes else url
+                    done = run_ray(todo, target, concurrency, signals, store_events, ray_address)
+            finally:
+                if bar is not None:
+                    bar.__exit__()
+        finally:
+            _restore_sigint(interrupted)
+        outcomes.update((o.game_id, o) for o in done)
+    ordered = [outcomes.get(t.game_id) or GameOutcome(t.game_id, t.condition, "not_started") for t in tasks]
+    reason = tally.budget_reason or ("interrupted" if signals.halting() else None)
+    return BatchResult(
+        exp.name,
+        ordered,
+        time.perf_counter() - started,
+        tally.tokens,
+        tally.cost,
+        reason,
+        summary_rows(ordered),
+    )
+
+
+def _prior(store: Store, game_id: str) -> tuple[str, ...]:
+    return tuple(event_to_json(e) for e in store.load_events(game_id))
+
+
+def _install_sigint(signals: Signals) -> Any:
+    """First Ctrl-C halts gracefully; a second one raises KeyboardInterrupt. Returns the old handler."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        if signals.halting():
+            raise KeyboardInterrupt
+        signals.halt()
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave Ctrl-C alone
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,181 @@
+"""Playing a chunk of games in one asyncio loop: the unit of work of every executor.
+
+A worker plays new games and resumes unfinished ones through :mod:`traitors.runner`. Events go either to
+the shared database or, when the driver is the only writer (Ray workers on other machines cannot share a
+SQLite file), to a scratch SQLite database of the chunk, from which each game's new events are returned with
+its outcome (memory and model-call rows stay behind in that scratch database).
+
+A :class:`Control` carries the driver's two signals into the loop (*drain*: start no new game; *halt*: stop
+every game at its next phase boundary, its finished phases stored) and carries progress back (tokens and
+cost per phase, one outcome per game).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from traitors import runner
+from traitors.batch.plan import GameTask
+from traitors.events import Event, GameCreated, ModelCall, event_from_json, event_to_json
+from traitors.state import replay
+from traitors.store import Store
+
+
+class Halted(Exception):
+    """Raised from the sink after a phase is stored, when the driver asked every game to stop."""
+
+
+class Control(Protocol):
+    """The driver's signals and the progress channel, as a worker sees them."""
+
+    def draining(self) -> bool:
+        """True once no new game may start (budget reached, or halting)."""
+        ...
+
+    def halting(self) -> bool:
+        """True once running games must stop at their next phase boundary."""
+        ...
+
+    def report(self, message: tuple[Any, ...]) -> None:
+        """Send ``("usage", tokens, cost)`` or ``("game", GameOutcome)`` to the driver."""
+        ...
+
+
+class NoControl:
+    """Never drains or halts; drops reports (Ray tasks report through their return value)."""
+
+    def draining(self) -> bool:
+        return False
+
+    def halting(self) -> bool:
+        return False
+
+    def report(self, message: tuple[Any, ...]) -> None:
+        return None
+
+
+@dataclass
+class GameOutcome:
+    """What became of one planned game."""
+
+    game_id: str
+    condition: str
+    status: str  # finished | skipped (already finished) | stopped | not_started | failed
+    winner: str | None = None
+    days: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    resumed: bool = False
+    error: str | None = None
+    events: list[str] = field(default_factory=list)  # new events (JSON) when the driver writes
+
+
+def _price() -> Callable[[str, int, int, int], float]:
+    try:
+        from agents.models.recorder import cost_usd
+    except ImportError:  # the LLM stack is optional
+        return lambda *_: 0.0
+    return cost_usd
+
+
+class Meter:
+    """Observer sink: counts each stored phase's model tokens and cost, and halts the game when asked."""
+
+    def __init__(self, control: Control, outcome: GameOutcome, price: Callable[..., float]) -> None:
+        self.control, self.outcome, self.price = control, outcome, price
+
+    def append(self, events: Sequence[Event]) -> None:
+        """Account one stored batch; raise :class:`Halted` if the driver is stopping."""
+        tokens, cost = 0, 0.0
+        for e in events:
+            if isinstance(e, ModelCall):
+                tokens += e.prompt_tokens + e.completion_tokens
+                cost += self.price(e.model, e.prompt_tokens, e.cached_tokens, e.completion_tokens)
+        if tokens:
+            self.outcome.tokens += tokens
+            self.outcome.cost += cost
+            self.control.report(("usage", tokens, cost))
+        if self.control.halting():
+            raise Halted
+
+
+def _check_matches(task: GameTask, created: GameCreated) -> str | None:
+    agents = tuple(p.agent for p in created.players)
+    if created.seed != task.seed or agents != task.agents or created.scenario != task.scenario.name:
+        return (
+            f"stored game {task.game_id} was played with another seed, scenario or seating than the "
+            "experiment now plans (was the experiment file edited?)"
+        )
+    return None
+
+
+async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcome:
+    """Play or resume one game; never raises (a failure is an outcome)."""
+    out = GameOutcome(task.game_id, task.condition, "failed")
+    meter = Meter(control, out, _price())
+    try:
+        stored = sink.load_events(task.game_id)
+        if stored:
+            state = replay(stored)
+            assert isinstance(stored[0], GameCreated)
+            out.error = _check_matches(task, stored[0])
+            if out.error is not None:
+                return out
+            if state.ended:
+                out.status, out.winner, out.days = "skipped", state.winner, state.day
+                return out
+            if control.draining():
+                out.status = "not_started"
+                return out
+            out.resumed = True
+            state = await runner.resume(sink, task.game_id, observer=meter)
+        else:
+            if control.draining():
+                out.status = "not_started"
+                return out
+            state = await runner.play_game(
+                task.scenario,
+                task.seed,
+                agents=list(task.agents),
+                store=sink,
+                game_id=task.game_id,
+                observer=meter,
+            )
+        out.status, out.winner, out.days = "finished", state.winner, state.day
+    except Halted:
+        out.status = "stopped"
+    except Exception as exc:  # one broken game must not stop the batch
+        out.error = f"{type(exc).__name__}: {exc}"[:500]
+    return out
+
+
+async def run_chunk(
+    tasks: Sequence[GameTask], db_url: str | None, concurrency: int, control: Control
+) -> list[GameOutcome]:
+    """Play ``tasks`` with at most ``concurrency`` games in flight. ``db_url=None``: play in a scratch
+    database seeded with each task's ``prior`` events and return every game's new events."""
+    scratch = tempfile.TemporaryDirectory(prefix="traitors-chunk-") if db_url is None else None
+    store = Store(f"sqlite:///{scratch.name}/chunk.db" if scratch else db_url, create=scratch is not None)
+    for task in tasks:
+        if scratch is not None and task.prior:
+            store.append([event_from_json(e) for e in task.prior])
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(task: GameTask) -> GameOutcome:
+        async with gate:
+            outcome = await play_task(task, store, control)
+        if scratch is not None:
+            outcome.events = [event_to_json(e) for e in store.load_events(task.game_id)[len(task.prior) :]]
+        control.report(("game", outcome))
+        return outcome
+
+    try:
+        return list(await asyncio.gather(*(one(t) for t in tasks)))
+    finally:
+        store.close()
+        if scratch is not None:
+            scratch.cleanup()

@@ -11,7 +11,13 @@ import streamlit as st
 from app import charts, session
 from metrics import METRICS, Filters, compute_metrics, load_frames, summarize
 
-GROUPINGS = ("model", "role", "scenario")
+GROUPINGS = ("model", "role", "scenario", "population")
+#: Scenario of the human baseline games (`traitors import-show`: the UK show's real votes, model "human").
+HUMAN_SCENARIO = "uk_show"
+HUMAN_CAVEAT = (
+    "Human baseline (model 'human', scenario uk_show): first ballots only; recruited players count as "
+    "Traitors for the whole series; no murders, beliefs or endings recorded (see docs/metrics.md)."
+)
 N_BOOT = 1000
 DEFAULT_METRICS = ("FCR", "FAS", "TAS", "TSR", "FSR", "DES", "IDR", "BRR", "VSF", "TNS")
 
@@ -57,6 +63,9 @@ def render(url: str) -> None:
     options = session.filter_options(url)
     cols = st.columns(3)
     scenarios = cols[0].multiselect("Scenarios (all if empty)", options["scenario"], key="cmp_scenarios")
+    offer_human = scenarios and HUMAN_SCENARIO in options["scenario"] and HUMAN_SCENARIO not in scenarios
+    if offer_human and cols[0].checkbox("Add the human baseline (UK show)", key="cmp_human"):
+        scenarios = [*scenarios, HUMAN_SCENARIO]
     by = cols[1].multiselect("Group by", GROUPINGS, default=["model", "role"], key="cmp_by")
     frames, long = metric_tables(url, tuple(scenarios))
     n_games = len(frames["games"])
@@ -67,6 +76,8 @@ def render(url: str) -> None:
         f"{n_games:,} games; means with 95% percentile-bootstrap CIs ({N_BOOT} resamples, seed 0); "
         "n = games (or players, for per-player metrics) with a defined value."
     )
+    if frames["games"]["scenario"].eq(HUMAN_SCENARIO).any():
+        st.caption(HUMAN_CAVEAT)
     if long.empty:
         st.info("No metric can be computed for these games yet.")
         return

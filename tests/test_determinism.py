@@ -3,7 +3,6 @@ hash seeds); different seeds → different games; every event round-trips throug
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -82,17 +81,13 @@ print(h.hexdigest())
 
 def test_log_identical_across_processes_and_hash_seeds() -> None:
     """Nothing depends on set/dict iteration order of strings (PYTHONHASHSEED) or process state."""
-    here = hashlib.sha256()
-    for seed in (3, 4):
-        for line in log(corpus_game("classic", seed, flaky=True).events):
-            here.update(line.encode() + b"\n")
-    digests = set()
-    for hash_seed in ("1", "12345"):
+    digests = []
+    for hash_seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
         out = subprocess.run([sys.executable, "-c", _SUBPROCESS], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=120, check=True)
-        digests.add(out.stdout.strip())
-    assert digests == {here.hexdigest()}
+        digests.append(out.stdout.strip())
+    assert len(digests[0]) == 64 and len(set(digests)) == 1, digests
 
 
 def _event_types() -> set[type]:

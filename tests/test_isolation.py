@@ -19,6 +19,7 @@ from traitors.events import (
     DecisionFallback,
     GameCreated,
     GameEnded,
+    ModelCall,
     MurderBlocked,
     RecruitAnswered,
     RecruitOffered,
@@ -33,43 +34,67 @@ GAMES = {"paper": 30, "classic": 16, "quick": 40}
 TRAITOR_ONLY_KINDS = {"murder", "recruit"}
 
 
+def event_problem(e) -> str | None:
+    """Why ``e`` may never reach any Faithful, whoever they are (``None`` if it may): host-only and
+    Traitor-only events, and any role fact other than a public banishment reveal."""
+    if isinstance(e, GameCreated | RolesAssigned | DecisionFallback | MurderBlocked | GameEnded | ModelCall):
+        return f"host/Traitor event {e.type}"
+    if isinstance(e, Statement) and e.channel == "traitors":
+        return f"Traitors' channel statement {e.seq}"
+    if isinstance(e, VoteCast | VoteResult) and e.kind in TRAITOR_ONLY_KINDS:
+        return f"{e.kind} vote {e.seq}"
+    if isinstance(e, Banished):
+        return None if e.revealed_role in (None, "traitor", "faithful") else "bad reveal"
+    # no role word anywhere in the event (its JSON), e.g. a role map or a Traitor named with its role
+    if '"traitor"' in event_to_json(e):
+        return f"role fact in event {e.seq} {e.type}"
+    return None
+
+
+class FaithfulViewChecker:
+    """Finds Traitor-only facts in Faithfuls' (view, request) pairs; the viewer-independent verdict on
+    each event object is computed once (views of one game share their event objects)."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[int, tuple[object, str | None]] = {}
+
+    def _verdict(self, e) -> str | None:
+        hit = self._verdicts.get(id(e))
+        if hit is None or hit[0] is not e:
+            hit = self._verdicts[id(e)] = (e, event_problem(e))
+        return hit[1]
+
+    def problems(self, view, request) -> list[str]:
+        """Every Traitor-only fact in a Faithful's view and request; empty when they are clean."""
+        me, problems = view.me, []
+        if view.role != "faithful":
+            problems.append(f"role shown as {view.role}")
+        if view.fellow_traitors:
+            problems.append(f"fellow_traitors {view.fellow_traitors}")
+        if request.kind in ("murder", "recruit"):
+            problems.append(f"asked to {request.kind}")
+        public_reveals = set()
+        for e in view.events:
+            verdict = self._verdict(e)
+            if verdict:
+                problems.append(verdict)
+            # a private event must be for me, and must not show who else saw it (a recruitment offer's
+            # audience would name every Traitor)
+            if e.audience is not None and e.audience != (me,):
+                problems.append(f"event {e.seq} {e.type} has audience {e.audience}")
+            if isinstance(e, RecruitOffered | RecruitAnswered) and e.player != me:
+                problems.append(f"someone else's recruitment {e.seq}")
+            if isinstance(e, Banished) and e.revealed_role == "traitor":
+                public_reveals.add(e.player)
+        hidden = {p for p, r in view.revealed_roles().items() if r == "traitor"} - public_reveals
+        if hidden:
+            problems.append(f"knows Traitors {sorted(hidden)} without a public reveal")
+        return problems
+
+
 def faithful_view_problems(view, request) -> list[str]:
-    """Every Traitor-only fact found in a Faithful's (view, request); empty when the view is clean."""
-    me, problems = view.me, []
-    if view.role != "faithful":
-        problems.append(f"role shown as {view.role}")
-    if view.fellow_traitors:
-        problems.append(f"fellow_traitors {view.fellow_traitors}")
-    if request.kind in ("murder", "recruit"):
-        problems.append(f"asked to {request.kind}")
-    public_reveals = {e.player for e in view.events
-                      if isinstance(e, Banished) and e.revealed_role == "traitor"}
-    for e in view.events:
-        if e.audience is not None and me not in e.audience:
-            problems.append(f"event {e.seq} {e.type} is not for {me}")
-        if isinstance(e, GameCreated | RolesAssigned | DecisionFallback | MurderBlocked | GameEnded):
-            problems.append(f"host/Traitor event {e.type}")
-        if isinstance(e, Statement) and e.channel == "traitors":
-            problems.append(f"Traitors' channel statement {e.seq}")
-        if isinstance(e, VoteCast | VoteResult) and e.kind in TRAITOR_ONLY_KINDS:
-            problems.append(f"{e.kind} vote {e.seq}")
-        if isinstance(e, Banished) and e.revealed_role not in (None, "traitor", "faithful"):
-            problems.append("bad reveal")
-        # who else saw a private event is a Traitor-only fact (e.g. who made a recruitment offer)
-        if e.audience is not None and set(e.audience) - {me}:
-            problems.append(f"event {e.seq} {e.type} names its audience {e.audience}")
-        if isinstance(e, RecruitOffered | RecruitAnswered) and e.player != me:
-            problems.append(f"someone else's recruitment {e.seq}")
-    known = view.revealed_roles()
-    hidden = {p for p, r in known.items() if r == "traitor"} - public_reveals
-    if hidden:
-        problems.append(f"knows Traitors {sorted(hidden)} without a public reveal")
-    # no Traitor's name appears next to a role word anywhere in the view's events, except public reveals
-    for e in view.events:
-        text = event_to_json(e)
-        if '"traitor"' in text and not (isinstance(e, Banished) and e.revealed_role == "traitor"):
-            problems.append(f"role fact in event {e.seq} {e.type}")
-    return problems
+    """Every Traitor-only fact in one Faithful's (view, request)."""
+    return FaithfulViewChecker().problems(view, request)
 
 
 @pytest.mark.parametrize("flaky", [False, True], ids=["random", "flaky"])
@@ -79,6 +104,7 @@ def test_faithful_views_hold_no_traitor_only_fact(name: str, flaky: bool) -> Non
     for seed in range(GAMES[name]):
         sc = corpus_scenario(name, seed)
         record: list[tuple] = []
+        checker = FaithfulViewChecker()
         corpus_game(name, seed, flaky=flaky, record=record)
         for view, request, roles, alive in record:
             role = roles[view.me]
@@ -88,7 +114,7 @@ def test_faithful_views_hold_no_traitor_only_fact(name: str, flaky: bool) -> Non
                 assert view.me not in request.options
             if role == "faithful":
                 faithful_views += 1
-                problems = faithful_view_problems(view, request)
+                problems = checker.problems(view, request)
                 assert not problems, f"{name} seed {seed}: {view.me} at {request.kind}: {problems}"
                 assert view.n_traitors == (sc.traitors if sc.reveal_traitor_count else None)
             else:

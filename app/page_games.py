@@ -29,6 +29,10 @@ def _date_range(value: object) -> tuple[date | None, date | None]:
     return picked[0], picked[-1]
 
 
+def _open_choice() -> None:
+    session.open_game(st.session_state["open_choice"])
+
+
 def render(url: str) -> None:
     """Draw the games page."""
     st.header("Games")
@@ -58,13 +62,12 @@ def render(url: str) -> None:
         current = st.session_state.get("game_id")
         st.session_state["open_choice"] = current if current in ids else ids[0]
     cols = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = cols[0].selectbox("Game", ids, key="open_choice")
+    cols[0].selectbox("Game", ids, key="open_choice")
     cols[1].button(
         "Open replay",
         icon=":material/play_arrow:",
         key="open_game",
-        on_click=session.open_game,
-        args=(chosen,),
+        on_click=_open_choice,
         type="primary",
         width="stretch",
     )

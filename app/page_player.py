@@ -110,9 +110,38 @@ def model_calls(url: str, rv: ReplayView) -> None:
     if exchange is None:
         st.caption("Prompt and reply not stored (no llm_cache entry for this call).")
         return
-    for name, value in exchange.items():
-        st.markdown(f"**{session.md(name)}**")
-        st.code(_pretty(value), language=None, wrap_lines=True)
+    st.caption(f"model {exchange.get('model', call.model)} · request {call.request_hash}")
+    _show_exchange(exchange)
+
+
+def _show_exchange(exchange: dict[str, Any]) -> None:
+    """The prompt messages (role by role) and the raw reply of one cached exchange, as plain text."""
+    request = _parsed(exchange.get("request"))
+    messages = request.get("messages") if isinstance(request, dict) else None
+    if isinstance(messages, list):
+        for i, message in enumerate(messages):
+            role = message.get("role", "?") if isinstance(message, dict) else "?"
+            content = message.get("content", message) if isinstance(message, dict) else message
+            st.markdown(f"**Prompt message {i + 1}** · {session.md(role)}")
+            st.code(_pretty(content), language=None, wrap_lines=True)
+        rest = {k: v for k, v in request.items() if k != "messages" and v is not None}
+        if rest:
+            st.markdown("**Request options**")
+            st.code(_pretty(rest), language=None, wrap_lines=True)
+    elif "request" in exchange:
+        st.markdown("**Prompt**")
+        st.code(_pretty(exchange["request"]), language=None, wrap_lines=True)
+    st.markdown("**Raw reply**")
+    st.code(_pretty(exchange.get("response", "")), language=None, wrap_lines=True)
+
+
+def _parsed(value: object) -> object:
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _pretty(value: object) -> str:

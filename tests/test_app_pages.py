@@ -1,0 +1,212 @@
+"""Every page of the Streamlit app through ``AppTest``: the values shown equal those of ``metrics`` and of
+the event log, points of view show only what the player saw, and LLM text is never rendered as markup."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.replay_model import ReplayView, ballots
+from app.trust import belief_matrix
+from metrics import compute_metrics, load_frames, summarize
+from tests.test_app_data import HOSTILE, LLM_GAME, build_db
+from traitors.events import ModelCall, Statement
+from traitors.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "app" / "main.py")
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The shared test database (built once per module)."""
+    return build_db(tmp_path_factory.mktemp("pages") / "games.db")
+
+
+def start(url: str, **query: str) -> AppTest:
+    """The app on ``url`` after its first run (optionally deep-linked)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = url
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    """Rerun and fail on any exception in the script."""
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    """Click the button ``key`` and rerun."""
+    at.button(key=key).click()
+    return run(at)
+
+
+def plotly_array(value: object) -> np.ndarray:
+    """A plotly JSON array (a list, or a typed array {dtype, bdata, shape}) as numpy."""
+    if isinstance(value, dict):
+        shape = tuple(int(n) for n in str(value.get("shape", "-1")).split(","))
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).reshape(shape)
+    return np.asarray(value, dtype=float)
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every string the app rendered as Markdown (where markup would take effect)."""
+    return [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.subheader]
+
+
+def test_games_page_lists_filters_and_opens(app_db: str) -> None:
+    at = start(app_db)
+    shown = at.dataframe[0].value.set_index("game_id")
+    games = load_frames(app_db)["games"].set_index("game_id")
+    assert set(shown.index) == set(games.index)
+    assert shown.loc[games.index, "winner"].tolist() == games["winner"].tolist()
+    assert shown.loc[games.index, "days"].tolist() == games["days"].tolist()
+    at.multiselect(key="f_scenario").set_value(["paper"])
+    run(at)
+    assert sorted(at.dataframe[0].value["game_id"]) == ["paper-1", "paper-2", "paper-3"]
+    assert "3 games match." in [c.value for c in at.caption]
+    at.selectbox(key="open_choice").set_value("paper-2")
+    click(at, "open_game")
+    assert at.session_state["page"] == "Replay" and at.session_state["game_id"] == "paper-2"
+    assert at.header[0].value == "Replay · paper-2"
+
+
+def test_replay_steps_through_the_game(app_db: str) -> None:
+    at = start(app_db, game="paper-1", page="Replay")
+    events = Store(app_db, create=False).load_events("paper-1")
+    assert "**Step 0 /" in at.markdown[0].value or any(
+        f"Step 0 / {len(events) - 1}" in m for m in markdown_texts(at)
+    )
+    click(at, "next")
+    click(at, "next")
+    assert at.session_state["step"] == 2
+    click(at, "prev")
+    assert at.session_state["step"] == 1
+    at.slider(key="step").set_value(40)
+    run(at)
+    assert any(f"Step 40 / {len(events) - 1}" in m for m in markdown_texts(at))
+    click(at, "last")
+    at.toggle(key="whole_game").set_value(True)
+    run(at)
+    votes = load_frames(app_db, {"game_ids": ["paper-1"]})["votes"]
+    tables = [d.value for d in at.dataframe if {"voter", "target", "valid"} <= set(d.value.columns)]
+    assert sum(len(t) for t in tables) == len(votes)
+    shown = pd.concat(tables[::-1], ignore_index=True)  # newest ballot first on the page
+    assert sorted(zip(shown["voter"], shown["target"], strict=True)) == sorted(
+        zip(votes["voter"], votes["target"], strict=True)
+    )
+    flows = at.get("plotly_chart")
+    assert len(flows) == 1 + sum(1 for b in ballots(events) if b.votes["valid"].any())  # timeline + flows
+    at.slider(key="step").set_value(40)  # before the end reveals every role
+    run(at)
+    hidden = sorted(ReplayView(events, 40).state.initial_roles.items())
+    badges = [f"**{p}** :red-badge[Traitor]" for p, r in hidden if r == "traitor"]
+    revealed = {e.player for e in events[:41] if getattr(e, "revealed_role", None)}
+    unrevealed = [
+        b
+        for b, (p, r) in zip(badges, [x for x in hidden if x[1] == "traitor"], strict=True)
+        if p not in revealed
+    ]
+    assert not any(b in m for b in unrevealed for m in markdown_texts(at))  # spoilers are off
+    at.toggle(key="spoilers").set_value(True)
+    run(at)
+    assert any(b in m for b in badges for m in markdown_texts(at))
+
+
+def test_point_of_view_shows_only_what_the_player_saw(app_db: str) -> None:
+    events = Store(app_db, create=False).load_events("paper-1")
+    full = ReplayView(events, len(events) - 1)
+    faithful = sorted(p for p, r in full.state.initial_roles.items() if r == "faithful")[0]
+    at = start(app_db, game="paper-1", page="Replay", pov=faithful, step=str(len(events) - 1))
+    at.toggle(key="whole_game").set_value(True)
+    run(at)
+    texts = [t.value for t in at.text]
+    said = [e for e in events if isinstance(e, Statement) and e.visible_to(faithful)]
+    assert len(at.chat_message) == len(said) and not any(e.channel == "traitors" for e in said)
+    assert not any(t.startswith("The Traitors are") for t in texts)
+    assert not any("Traitors' channel" in m for m in markdown_texts(at))
+    assert any(f"Knows: {faithful} is a faithful" in t for t in texts)
+    traitor = sorted(p for p, r in full.state.initial_roles.items() if r == "traitor")[0]
+    at.selectbox(key="pov").set_value(traitor)
+    run(at)
+    assert len(at.chat_message) == sum(
+        1 for e in events if isinstance(e, Statement) and e.visible_to(traitor)
+    )
+    assert any("Traitors' channel" in m for m in markdown_texts(at))
+
+
+def test_llm_player_memory_prompts_and_costs_as_text(app_db: str) -> None:
+    events = Store(app_db, create=False).load_events(LLM_GAME)
+    at = start(app_db, game=LLM_GAME, page="Replay", pov="Alex", step=str(len(events) - 1))
+    calls = [e for e in events if isinstance(e, ModelCall) and e.player == "Alex"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Calls"] == str(len(calls))
+    assert metrics["Prompt tokens"] == str(sum(c.prompt_tokens for c in calls))
+    assert metrics["Cost (USD)"] == f"{0.001 * len(calls):.4f}"
+    codes = [c.value for c in at.code]
+    assert any(f"PROMPT-{calls[-1].seq}" in c for c in codes) and any(
+        f"REPLY-{calls[-1].seq}" in c for c in codes
+    )
+    memory = [d.value for d in at.dataframe if "content" in d.value.columns]
+    assert memory and memory[0]["content"].str.startswith("MEMORY-day").all()
+    assert any(HOSTILE in t.value for t in at.text)  # statements as plain text
+    assert not any("injected" in m or "javascript" in m for m in markdown_texts(at))
+
+
+def test_trust_page_follows_the_replay(app_db: str) -> None:
+    events = Store(app_db, create=False).load_events("paper-2")
+    at = start(app_db, game="paper-2", page="Trust", step=str(len(events) - 1))
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2
+    network, heatmap = charts
+    names = next(t for t in network["data"] if t["type"] == "scatter")["text"]
+    assert names == [p.name for p in events[0].players]
+    matrix = belief_matrix(events)
+    z = pd.DataFrame(plotly_array(heatmap["data"][0]["z"]), index=heatmap["data"][0]["y"])
+    assert list(z.index) == list(matrix.index)
+    assert (z.to_numpy().round(9) == matrix.to_numpy().round(9))[~matrix.isna().to_numpy()].all()
+    at.session_state["step"] = 5  # before any vote or belief
+    run(at)
+    assert "No beliefs or votes yet at this step." in [i.value for i in at.info]
+
+
+def test_compare_page_equals_metrics_summaries(app_db: str) -> None:
+    at = start(app_db)
+    at.radio(key="page").set_value("Compare")
+    run(at)
+    frames = load_frames(app_db)
+    expected = summarize(compute_metrics(frames), frames, by=["model", "role"], n_boot=1000, seed=0)
+    shown = at.dataframe[0].value
+    want = expected[expected["metric"].isin(shown["metric"].unique())].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), want)
+    assert len(at.get("plotly_chart")) == 1
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [
+        "Summary (CSV)",
+        "Summary (Parquet)",
+        "Per-game metrics (CSV)",
+        "Per-game metrics (Parquet)",
+    ]
+    at.multiselect(key="cmp_by").set_value(["scenario"])
+    run(at)
+    assert set(at.dataframe[0].value["scenario"]) == {"paper", "quick"}
+
+
+def test_empty_and_missing_databases_say_how_to_start(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store(empty).close()
+    for url in (empty, f"sqlite:///{tmp_path / 'missing.db'}"):
+        at = start(url)
+        assert any("traitors run" in c.value for c in at.code)
+        assert not (tmp_path / "missing.db").exists()

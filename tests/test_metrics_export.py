@@ -1,0 +1,139 @@
+"""Aggregates (groupings, seeded bootstrap CIs, paired comparisons) and exports (CSV and Parquet read back
+equal, escaped booktabs LaTeX, figures as PNG and PDF with TrueType fonts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_metrics_frames import hand_log, hand_store
+
+from metrics import (
+    TABLES,
+    bootstrap_ci,
+    compute_metrics,
+    export,
+    export_all,
+    latex_escape,
+    load_frames,
+    metrics_table,
+    paired_compare,
+    read_table,
+    summarize,
+    summary_latex,
+)
+
+
+@pytest.fixture()
+def two_games(tmp_path: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, str]:
+    store = hand_store(tmp_path, hand_log("g1", model="gpt_4o"), hand_log("g2", model="m&m"))
+    frames = load_frames(store)
+    return frames, compute_metrics(frames), store.url
+
+
+def test_summarize_by_model_and_role(two_games) -> None:
+    frames, metrics, _ = two_games
+    table = summarize(metrics, frames, by=["model", "role"], n_boot=200)
+    assert list(table.columns) == ["model", "role", "metric", "n", "mean", "ci_low", "ci_high", "units"]
+    fcr = table[(table["metric"] == "FCR") & (table["model"] == "gpt_4o")].iloc[0]
+    assert (fcr["role"], fcr["n"], fcr["mean"], fcr["units"]) == ("faithful", 1, pytest.approx(0.625), 2)
+    win = table[(table["metric"] == "win") & (table["model"] == "m&m")].set_index("role")
+    assert win.loc["traitor", "mean"] == 1.0 and win.loc["traitor", "n"] == 3  # C (recruited), E, F
+    assert win.loc["faithful", "mean"] == 0.0 and win.loc["faithful", "n"] == 3
+    assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (
+        table["mean"] <= table["ci_high"] + 1e-12
+    ).all()
+    overall = summarize(metrics, frames, n_boot=200)
+    assert overall.set_index("metric").loc["TSR", "n"] == 2
+    with pytest.raises(ValueError, match="unknown grouping"):
+        summarize(metrics, frames, by=["colour"])
+
+
+def test_bootstrap_is_seeded_and_covers_the_mean() -> None:
+    values = np.random.default_rng(3).normal(0.5, 0.1, 200)
+    a = bootstrap_ci(values, 1000, np.random.default_rng(1))
+    b = bootstrap_ci(values, 1000, np.random.default_rng(1))
+    assert a == b and a[0] < values.mean() < a[1]
+    half = 1.96 * values.std(ddof=1) / np.sqrt(len(values))
+    assert a[1] - a[0] == pytest.approx(2 * half, rel=0.15)
+    assert np.isnan(bootstrap_ci(np.array([]), 100, np.random.default_rng(0))[0])
+    assert bootstrap_ci(np.array([0.3]), 100, np.random.default_rng(0)) == (0.3, 0.3)
+
+
+def test_paired_compare_on_shared_seeds(two_games) -> None:
+    frames, metrics, _ = two_games
+    result = paired_compare(
+        metrics, frames, condition={"g1": "base", "g2": "variant"}, a="base", b="variant", n_boot=200
+    ).set_index("metric")
+    assert result.loc["FCR", "n"] == 1 and result.loc["FCR", "diff"] == 0.0  # same seed, same game
+    shifted = metrics.copy()
+    shifted.loc[(shifted["game_id"] == "g2") & (shifted["metric"] == "FCR"), "value"] += 0.25
+    moved = paired_compare(shifted, frames, "population", a="gpt_4o", b="m&m", n_boot=200).set_index("metric")
+    assert moved.loc["FCR", "diff"] == pytest.approx(0.25) and moved.loc["FCR", "mean_b"] == pytest.approx(
+        0.875
+    )
+
+
+def test_csv_and_parquet_read_back_equal(two_games, tmp_path: Path) -> None:
+    frames, metrics, _ = two_games
+    paths = export(frames, metrics, tmp_path / "out", formats=("csv", "parquet"), figures=False, n_boot=100)
+    assert all(p.exists() for p in paths)
+    for name in TABLES:
+        for suffix in ("csv", "parquet"):
+            back = read_table(tmp_path / "out" / f"{name}.{suffix}")
+            pd.testing.assert_frame_equal(back, frames[name], obj=f"{name}.{suffix}")
+    for suffix in ("csv", "parquet"):
+        back = read_table(tmp_path / "out" / f"metrics.{suffix}")
+        pd.testing.assert_frame_equal(back, metrics, obj=f"metrics.{suffix}")
+    assert not (tmp_path / "out" / "summary.tex").exists()
+
+
+def test_latex_special_characters_escaped(two_games, tmp_path: Path) -> None:
+    assert latex_escape("100% a_b & c #1 $x$ {y} ~^\\") == (
+        r"100\% a\_b \& c \#1 \$x\$ \{y\} \textasciitilde{}\textasciicircum{}\textbackslash{}"
+    )
+    frames, metrics, _ = two_games
+    export(frames, metrics, tmp_path, formats=("latex",), figures=False, n_boot=100)
+    tex = (tmp_path / "summary.tex").read_text()
+    assert "\\toprule" in tex and "\\midrule" in tex and "\\bottomrule" in tex
+    assert r"m\&m" in tex and r"gpt\_4o" in tex and r"net\_density" in tex
+    body = tex.split("\\midrule")[1]
+    assert "m&m" not in body and "gpt_4o" not in body
+    table = pd.DataFrame(
+        {
+            "model": ["a%b"],
+            "metric": ["x#y"],
+            "n": [1],
+            "mean": [np.nan],
+            "ci_low": [np.nan],
+            "ci_high": [np.nan],
+            "units": [0],
+        }
+    )
+    assert r"a\%b & x\#y & 1 & -- [--, --] \\" in summary_latex(table)
+
+
+def test_figures_png_and_pdf_with_truetype_fonts(two_games, tmp_path: Path) -> None:
+    frames, metrics, _ = two_games
+    paths = export(frames, metrics, tmp_path, formats=("csv",), figures=True, n_boot=100)
+    names = {p.name for p in paths}
+    for stem in ("win_rate", "trust_over_days", "calibration"):
+        assert {f"{stem}.png", f"{stem}.pdf"} <= names
+        assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+        pdf = (tmp_path / f"{stem}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF") and b"/Type3" not in pdf  # pdf.fonttype 42: TrueType outlines
+        assert b"/CIDFontType2" in pdf or b"/TrueType" in pdf
+
+
+def test_cli_entry_points(two_games, tmp_path: Path) -> None:
+    _, _, url = two_games
+    table = metrics_table(url, by=["model"], game_ids=["g1"], n_boot=100)
+    assert set(table["model"].dropna()) == {"gpt_4o"} and "ci_high" in table
+    overall = metrics_table(url, None, None, n_boot=100).set_index("metric")
+    assert overall.loc["traitor_win", "n"] == 2
+    paths = export_all(url, tmp_path / "x", formats=("csv", "latex"), figures=False)
+    assert (tmp_path / "x" / "summary.tex") in paths and (tmp_path / "x" / "votes.csv") in paths
+    with pytest.raises(ValueError, match="unknown format"):
+        export_all(url, tmp_path / "y", formats=("xlsx",), figures=False)

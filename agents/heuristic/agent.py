@@ -72,7 +72,7 @@ class HeuristicAgent:
         if kind == "vote":
             if traitor:
                 return Decision(choice=T.banish_vote(T.Table(tracker, view), options))
-            return Decision(choice=E.ranked(tracker, E.suspicion(tracker, view, options), own=True)[0])
+            return Decision(choice=E.top_suspect(tracker, E.suspicion(tracker, view, options)))
         if kind == "murder":
             return Decision(choice=T.murder_vote(T.Table(tracker, view), options))
         if kind == "recruit":

@@ -21,8 +21,9 @@ def focal(tracker: Tracker, name: str) -> int:
     return tracker.focal(name)
 
 
-def public_scores(tracker: Tracker, candidates: Iterable[str], heat_weight: float = W.PUBLIC_HEAT
-                  ) -> dict[str, float]:
+def public_scores(
+    tracker: Tracker, candidates: Iterable[str], heat_weight: float = W.PUBLIC_HEAT
+) -> dict[str, float]:
     """Suspicion from public evidence only: what the table would think of each candidate."""
     score, heat, known = tracker.score, tracker.heat, tracker.known
     out: dict[str, float] = {}
@@ -37,17 +38,24 @@ def public_scores(tracker: Tracker, candidates: Iterable[str], heat_weight: floa
 
 def suspicion(tracker: Tracker, view: PlayerView, candidates: Iterable[str]) -> dict[str, float]:
     """This player's suspicion of each candidate (public evidence plus private knowledge)."""
-    scores = public_scores(tracker, candidates, W.HEAT)
     if view.role == "traitor":
         fellows = set(view.fellow_traitors)
-        return {c: W.KNOWN if c in fellows else -W.KNOWN for c in scores}
-    me_score = tracker.me_score
-    for c in scores:
-        if c == view.me:
-            scores[c] = -W.KNOWN
-        elif abs(scores[c]) < W.KNOWN:
-            scores[c] += me_score.get(c, 0.0)
-    return scores
+        return {c: W.KNOWN if c in fellows else -W.KNOWN for c in candidates}
+    score, heat, known, me_score, me = tracker.score, tracker.heat, tracker.known, tracker.me_score, view.me
+    out: dict[str, float] = {}
+    for c in candidates:
+        role = known.get(c)
+        if role is not None or c == me:
+            out[c] = W.KNOWN if role == "traitor" else -W.KNOWN
+        else:
+            out[c] = score.get(c, 0.0) + W.HEAT * heat.get(c, 0) + me_score.get(c, 0.0)
+    return out
+
+
+def top_suspect(tracker: Tracker, scores: dict[str, float]) -> str:
+    """The most suspicious candidate by this observer's own ranking (first of ``ranked(..., own=True)``)."""
+    prior = tracker.prior
+    return min(scores, key=lambda c: (-scores[c], prior(c), c))
 
 
 def ranked(tracker: Tracker, scores: dict[str, float], own: bool = False) -> list[str]:

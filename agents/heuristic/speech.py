@@ -69,18 +69,26 @@ ACCUSE: dict[str, tuple[str, ...]] = {
 }
 
 TRUST: dict[str, tuple[str, ...]] = {
-    "voted_traitor": ("I trust {x}: {x} voted against {o}, a Traitor.",
-                      "{x} helped catch {o}, so I believe {x}."),
-    "accused_traitor": ("{x} called out {o} before {o} was revealed as a Traitor; I trust {x}.",
-                        "{x} was right about {o}. I'm listening to {x}."),
-    "traitor_targeted": ("{o}, a Traitor, went after {x}. That makes me trust {x}.",
-                         "The Traitor {o} wanted {x} gone, which speaks for {x}."),
+    "voted_traitor": (
+        "I trust {x}: {x} voted against {o}, a Traitor.",
+        "{x} helped catch {o}, so I believe {x}.",
+    ),
+    "accused_traitor": (
+        "{x} called out {o} before {o} was revealed as a Traitor; I trust {x}.",
+        "{x} was right about {o}. I'm listening to {x}.",
+    ),
+    "traitor_targeted": (
+        "{o}, a Traitor, went after {x}. That makes me trust {x}.",
+        "The Traitor {o} wanted {x} gone, which speaks for {x}.",
+    ),
     "victim_trusted": ("{o} trusted {x} before being murdered, and so do I.",),
     "defended_me": ("{x} stood up for me, and I know I'm Faithful. {x} reads the table well.",),
     "defended_faithful": ("{x} has been fair to the Faithful so far.",),
-    "loyal": ("I don't see the case against {x}; we're rushing.",
-              "Leave {x} alone; there's nothing real against {x}.",
-              "{x} has done nothing suspicious that I've seen."),
+    "loyal": (
+        "I don't see the case against {x}; we're rushing.",
+        "Leave {x} alone; there's nothing real against {x}.",
+        "{x} has done nothing suspicious that I've seen.",
+    ),
     "self": ("I'm Faithful, and a vote on me is a vote wasted.", "Look at me all you like: I'm Faithful."),
 }
 
@@ -90,8 +98,11 @@ PLAN: dict[str, tuple[str, ...]] = {
         "I say we murder {v} tonight and push {s} at the round table.",
         "{v} is the biggest danger to us, so {v} goes. {s} is already doubted; we keep the heat on {s}.",
     ),
-    "follow": ("Agreed: {v} tonight, and {s} tomorrow.", "Fine by me. {v} goes tonight; I'll lean on {s}.",
-               "Yes, {v}. And tomorrow we all look surprised and talk about {s}."),
+    "follow": (
+        "Agreed: {v} tonight, and {s} tomorrow.",
+        "Fine by me. {v} goes tonight; I'll lean on {s}.",
+        "Yes, {v}. And tomorrow we all look surprised and talk about {s}.",
+    ),
     "why_accuse": ("{v} went after {t} at the table.", "{v} has been pointing at {t}."),
     "why_vote": ("{v} has been voting for {t}.", "{v} put a vote on {t}; that cannot go on."),
     "recruit": ("If we get to recruit, {r} is the safe pick.", "{r} would make a quiet recruit."),

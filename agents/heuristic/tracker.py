@@ -120,8 +120,10 @@ class Tracker:
         on, ballots = self.on[player], self.ballots
         if on:
             n = len(ballots[-1]) if ballots else 10
-            spoken = (_rarity(len({a for k, a, _ in on if k == ACC}), n),
-                      _rarity(len({a for k, a, _ in on if k == DEF}), n))
+            spoken = (
+                _rarity(len({a for k, a, _ in on if k == ACC}), n),
+                _rarity(len({a for k, a, _ in on if k == DEF}), n),
+            )
             voted: dict[int, float] = {}
             features = W.ACTOR_FEATURE[role]
             for kind, actor, ballot in on:

@@ -104,7 +104,7 @@ def banish_vote(table: Table, options: Sequence[str]) -> str:
         if likely != table.me and likely in options and table.doomed(likely):
             return likely  # under the bus: the table has decided anyway
         return table.scapegoat(fopts) or fopts[0]  # all Traitors on one Faithful to save a fellow
-    if likely in fopts and table.fvotes[likely] > 0:
+    if likely in fopts and table.fvotes[likely] >= W.JOIN_MIN:
         return likely  # the likely outcome anyway: joining it is not conspicuous
     return table.cover(fopts)
 

@@ -48,4 +48,5 @@ KNOWN = 1e6  # score of a player known to be a Traitor
 
 # The Traitors' play.
 DEFEND_FELLOW = 0.5  # chance a Traitor vouches in public for a fellow the table is turning on
+JOIN_MIN = 1  # Faithful accusers that make a Faithful "the likely outcome anyway", worth joining
 DANGER_SUSPECTED = 0.2  # a Faithful the table already suspects is less dangerous (and a scapegoat)

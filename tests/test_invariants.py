@@ -122,7 +122,7 @@ def check_game(final: GameState, name: str, seed: int) -> Counter:
             case Murdered():
                 assert e.player in alive and roles[e.player] == "faithful"  # victim Faithful at the time
                 assert e.phase == "night" and e.audience is None
-                assert e.player not in shields or e.player == offer
+                assert e.player not in shields  # a shield holds, also against an ultimatum
                 alive.remove(e.player)
                 murdered.append(e.player)
                 seen["murdered"] += 1

@@ -397,6 +397,26 @@ def test_shield_blocks_murder_and_faithfuls_see_nothing():
                                               if isinstance(e, ShieldAwarded) and e.day == v.day})
 
 
+def test_shield_also_protects_an_ultimatum_refuser():
+    sc = scenario(players=7, traitors=2, max_days=1, recruitment={"enabled": True, "mode": "ultimatum"},
+                  missions={"enabled": True, "success_rate": 1.0, "shields": 5})
+    holder = {}
+
+    def shielded(view, request):
+        return sorted(set(request.options) & holder["game"].state.shields)[0]
+
+    fn = table_fn({**votes("vote", 1, 1, ALEX_OUT), ("recruit",): shielded, ("answer_offer",): "decline"})
+    game = holder["game"] = Game(initial_state(sc, ["Alex", "Bea"]), {n: Scripted(fn) for n in SEVEN})
+    final = asyncio.run(game.run())
+    b = briefs(final.events)
+    offer = next(e for e in final.events if isinstance(e, RecruitOffered))
+    assert offer.player in final.shields and offer.ultimatum
+    who = offer.player
+    assert b[-4:] == [("offer", who, True), ("answer", who, False), ("blocked", who),
+                      ("end", "traitors", "max_days")]
+    assert offer.player in final.alive
+
+
 def test_failed_mission_adds_nothing():
     sc = scenario(max_days=1, missions={"enabled": True, "success_rate": 0.0})
     p = play(sc, ["Fay"], first_legal)

@@ -426,8 +426,11 @@ class Game:
         if accepted:
             self._check_win()
             return True
-        if ultimatum:
-            self._emit(Murdered, player=target)
-            self._check_win()
+        if ultimatum:  # a refusal is murdered, unless a shield protects the refuser tonight
+            if target in self.state.shields:
+                self._emit(MurderBlocked, audience=self._traitors(), player=target)
+            else:
+                self._emit(Murdered, player=target)
+                self._check_win()
             return True
         return False

@@ -48,6 +48,7 @@ class LLMAgent:
         self.fallback = fallback or HeuristicAgent()
         self.max_notes = max_notes
         self.name = model.name
+        self._handle: Any = None
         self._notes: dict[tuple[str, str], dict[int, str]] = {}
 
     def _persona(self, view: PlayerView) -> Persona:
@@ -57,8 +58,25 @@ class LLMAgent:
         persona = self._persona(view)
         notes = self._notes.get((view.game_id, view.me), {})
         lines = [f"Day {d}: {t}" for d, t in sorted(notes.items())[-self.max_notes :]]
-        memory = self.memory(view, task) if self.memory else []
+        memory = self.memory(view, task) if self.memory else self._recall(view, task)
         return build_messages(view, task, persona.describe(), persona.hint(view.role), lines, memory)
+
+    def bind_memory(self, handle: Any) -> None:
+        """Memory hook (see ``memory``): keep the handle; prompts then include recalled reflections,
+        plans and beliefs (not raw observations: the public record already holds those)."""
+        self._handle = handle
+
+    async def reflect(self, view: PlayerView) -> str:
+        """Memory hook: the note this agent wrote on the day that just closed (no extra model call)."""
+        return self._notes.get((view.game_id, view.me), {}).get(view.day - 1, "")
+
+    def _recall(self, view: PlayerView, task: str) -> list[str]:
+        if self._handle is None:
+            return []
+        items = self._handle.retrieve(view, task.splitlines()[1][:200], k=8, token_budget=400)
+        return [
+            f"[day {i.day} {i.kind}] {' '.join(i.content.split())}" for i in items if i.kind != "observation"
+        ]
 
     def _request(
         self, view: PlayerView, purpose: str, messages: tuple[Message, ...], **kw: Any

@@ -3,18 +3,21 @@ limit, cache, recorder) per (spec, database) within the process."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Any
 
 from agents.llm.agent import LLMAgent
 from agents.models.base import ChatModel
 from agents.models.factory import build_model
 
-_stacks: dict[tuple[str, int], tuple[Any, ChatModel]] = {}
+_stacks: dict[tuple[str, int, str], tuple[Any, ChatModel]] = {}
 
 
 def model_for(spec: str, engine: Any = None, **options: Any) -> ChatModel:
     """The shared wrapped model for ``spec`` on ``engine`` (built on first use)."""
-    key = (spec.strip(), id(engine))
+    env = "|".join(os.environ.get(k, "") for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY"))
+    key = (spec.strip(), id(engine), hashlib.sha256(env.encode()).hexdigest())
     held = _stacks.get(key)
     if held is None or held[0] is not engine:
         held = _stacks[key] = (engine, build_model(spec.strip(), engine=engine, **options))

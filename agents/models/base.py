@@ -78,6 +78,7 @@ class ModelError(RuntimeError):
         self.status = status
         self.retry_after = retry_after
         self.attempts = 1
+        self.cache_hit = False
 
 
 class TransientModelError(ModelError):

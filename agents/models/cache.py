@@ -61,6 +61,7 @@ class Cached:
                 cls = TransientModelError if hit.get("retryable") else ModelError
                 error = cls(hit["error"], status=hit.get("status"))
                 error.attempts = hit.get("attempts", 1)
+                error.cache_hit = True
                 raise error
             return Completion(**hit, cache_hit=True, request_hash=key)
         try:

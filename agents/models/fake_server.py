@@ -65,6 +65,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.injected: Counter[str] = Counter()
         self.auth_headers: list[str] = []
+        self.inflight = self.max_inflight = 0
         self._seen: Counter[str] = Counter()
         self._prompts: list[list[str]] = []
         self._lock = threading.Lock()
@@ -81,7 +82,7 @@ class FakeOpenAI:
         handler = type("Handler", (_Handler,), {"server_ref": self, "disable_nagle_algorithm": True})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -112,9 +113,14 @@ class FakeOpenAI:
                         if u < acc:
                             fault = name
                             break
-            if fault and fault != "none":
-                self.injected[fault] += 1
             return fault if fault != "none" else None
+
+    def count(self, fault: str | None) -> str | None:
+        """Count a fault that is actually served."""
+        if fault:
+            with self._lock:
+                self.injected[fault] += 1
+        return fault
 
     def cached_prefix(self, tokens: list[str]) -> int:
         """Longest token prefix shared with a recent prompt (a simulated prefix cache)."""
@@ -170,11 +176,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.endswith("/chat/completions"):
             return self._send(404, {"error": {"message": f"no route {self.path}"}})
         fault = srv.pick_fault(raw)
-        time.sleep(srv.latency)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._answer(srv, body, fault)
+        with srv._lock:
+            srv.inflight += 1
+            srv.max_inflight = max(srv.max_inflight, srv.inflight)
+        try:
+            time.sleep(srv.latency)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._answer(srv, body, fault)
+        finally:
+            with srv._lock:
+                srv.inflight -= 1
 
     def _answer(self, srv: FakeOpenAI, body: dict[str, Any], fault: str | None) -> None:
+        if fault in TRANSPORT_FAULTS:
+            srv.count(fault)
         if fault == "rate_limit":
             return self._send(429, {"error": {"message": "slow down"}}, {"Retry-After": str(srv.retry_after)})
         if fault == "server_error":
@@ -197,6 +212,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             schema = _schema_in_prompt(messages)
         content = json.dumps(fake_value(schema, salt)) if schema else fake_value({"type": "string"}, salt)
+        if fault in ("malformed", "unknown_name") and not schema:
+            fault = None  # free text has no JSON to break
+        srv.count(fault)
         refusal = None
         if fault == "malformed":
             content = content[: max(1, len(content) // 2)] + " oops"

@@ -53,7 +53,9 @@ class Recorder:
         try:
             result = await getattr(self.inner, method)(request)
         except ModelError as err:
-            self._write(request, key, None, (time.perf_counter() - started) * 1000, err.attempts)
+            self._write(
+                request, key, None, (time.perf_counter() - started) * 1000, err.attempts, err.cache_hit
+            )
             raise
         latency = (time.perf_counter() - started) * 1000
         cost = 0.0
@@ -68,7 +70,13 @@ class Recorder:
         return result
 
     def _write(
-        self, request: ModelRequest, key: str, result: Completion | None, latency: float, attempts: int
+        self,
+        request: ModelRequest,
+        key: str,
+        result: Completion | None,
+        latency: float,
+        attempts: int,
+        hit: bool = False,
     ) -> None:
         if self.engine is None:
             return
@@ -87,7 +95,7 @@ class Recorder:
             "cost_usd": result.cost_usd if result else 0.0,
             "attempts": attempts,
             "outcome": "error" if result is None else ("retried" if attempts > 1 else "ok"),
-            "cache_hit": bool(result and result.cache_hit),
+            "cache_hit": bool(result.cache_hit if result else hit),
             "request_hash": key,
             "created_at": datetime.now(UTC),
         }

@@ -92,6 +92,17 @@ class FaithfulViewChecker:
         return problems
 
 
+def current_ballot_papers(view) -> list:
+    """VoteCast events in ``view`` after its last VoteResult (papers of a ballot still being counted)."""
+    papers = []
+    for e in reversed(view.events):
+        if isinstance(e, VoteResult):
+            break
+        if isinstance(e, VoteCast):
+            papers.append(e)
+    return papers
+
+
 def faithful_view_problems(view, request) -> list[str]:
     """Every Traitor-only fact in one Faithful's (view, request)."""
     return FaithfulViewChecker().problems(view, request)
@@ -112,6 +123,9 @@ def test_faithful_views_hold_no_traitor_only_fact(name: str, flaky: bool) -> Non
             assert view.role == role and view.alive == alive
             if request.kind in ("vote", "speak", "belief"):
                 assert view.me not in request.options
+            if request.vote_kind is not None:
+                # a secret, simultaneous ballot: nobody sees a paper of the ballot being cast
+                assert not current_ballot_papers(view), f"{name} seed {seed}: {view.me} saw a paper"
             if role == "faithful":
                 faithful_views += 1
                 problems = checker.problems(view, request)

@@ -19,10 +19,11 @@ from traitors.batch.executors import BACKENDS, Signals, run_local, run_process, 
 from traitors.batch.plan import GameTask, plan_games
 from traitors.batch.progress import ProgressBar, Tally, summary_rows
 from traitors.batch.spec import Experiment, ExperimentError, load_experiment
-from traitors.batch.worker import GameOutcome
+from traitors.batch.worker import GameOutcome, check_matches
 from traitors.config import _format_validation
-from traitors.events import event_from_json, event_to_json
-from traitors.store import Store, games
+from traitors.events import GameCreated, event_from_json, event_to_json
+from traitors.schema import create_all
+from traitors.store import Store, events, games
 
 
 @dataclass
@@ -69,12 +70,26 @@ def prepare(
     return exp, tasks
 
 
-def _stored(store: Store, tasks: Sequence[GameTask]) -> dict[str, dict[str, Any]]:
+def _stored(store: Store, tasks: Sequence[GameTask]) -> dict[str, GameCreated]:
+    """The stored ``GameCreated`` event of every planned game that exists."""
+    ids = [t.game_id for t in tasks]
+    found: dict[str, GameCreated] = {}
+    with store.engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            query = select(events.c.payload).where(events.c.game_id.in_(ids[i : i + 500]), events.c.seq == 0)
+            for (payload,) in conn.execute(query):
+                created = event_from_json(payload)
+                assert isinstance(created, GameCreated)
+                found[created.game_id] = created
+    return found
+
+
+def _finished(store: Store, tasks: Sequence[GameTask]) -> dict[str, dict[str, Any]]:
     ids = [t.game_id for t in tasks]
     rows: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            query = select(games).where(games.c.game_id.in_(ids[i : i + 500]))
+            query = select(games).where(games.c.game_id.in_(ids[i : i + 500]), games.c.status == "finished")
             rows.update({r.game_id: dict(r._mapping) for r in conn.execute(query)})
     return rows
 
@@ -100,18 +115,22 @@ def run_batch(
     signals = Signals(shared=backend == "process")
     tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())
     with Store(db) as store:
-        stored = _stored(store, tasks)
+        create_all(store.engine)  # every package's tables, before workers race to create them
+        stored, finished = _stored(store, tasks), _finished(store, tasks)
         outcomes: dict[str, GameOutcome] = {}
         todo = []
         for t in tasks:
-            row = stored.get(t.game_id)
-            if row is not None and row["status"] == "finished" and row["seed"] == t.seed:
+            error = check_matches(t, stored[t.game_id]) if t.game_id in stored else None
+            row = finished.get(t.game_id)
+            if error is not None:
+                outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "failed", error=error)
+            elif row is not None:
                 outcomes[t.game_id] = GameOutcome(
                     t.game_id, t.condition, "skipped", row["winner"], row["days"]
                 )
             else:
                 todo.append(t)
-        tally.skip(len(outcomes))
+        tally.skip(sum(o.status == "skipped" for o in outcomes.values()))
         driver_writes = backend == "ray" and store.engine.dialect.name == "sqlite"
         if driver_writes:  # a cluster cannot share a SQLite file: tasks return events, the driver stores them
             todo = [

@@ -103,7 +103,8 @@ class Meter:
             raise Halted
 
 
-def _check_matches(task: GameTask, created: GameCreated) -> str | None:
+def check_matches(task: GameTask, created: GameCreated) -> str | None:
+    """Why a stored game is not the planned one (another seed, scenario or seating), or ``None``."""
     agents = tuple(p.agent for p in created.players)
     if created.seed != task.seed or agents != task.agents or created.scenario != task.scenario.name:
         return (
@@ -122,7 +123,7 @@ async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcom
         if stored:
             state = replay(stored)
             assert isinstance(stored[0], GameCreated)
-            out.error = _check_matches(task, stored[0])
+            out.error = check_matches(task, stored[0])
             if out.error is not None:
                 return out
             if state.ended:

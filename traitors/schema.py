@@ -1,0 +1,38 @@
+"""Every table of the platform in one place (a composition-root module, like :mod:`traitors.runner`).
+
+Each package keeps its own ``MetaData`` beside its tables; :data:`SCHEMA_MODULES` lists them, and Alembic
+(``migrations/env.py``), the batch driver and the migration test read the whole schema from here. A module
+that defines a new ``MetaData`` must be added to :data:`SCHEMA_MODULES` and get a migration
+(``tests/test_migrations.py`` fails until both are done).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import Engine, MetaData
+
+#: Modules holding a module-level ``metadata = MetaData()`` with tables.
+SCHEMA_MODULES: tuple[str, ...] = ("traitors.store", "agents.models.tables", "memory.tables")
+
+
+def all_metadata() -> list[MetaData]:
+    """The ``MetaData`` of every schema module, in :data:`SCHEMA_MODULES` order."""
+    return [importlib.import_module(name).metadata for name in SCHEMA_MODULES]
+
+
+def combined_metadata() -> MetaData:
+    """One ``MetaData`` holding a copy of every table (what Alembic compares against)."""
+    combined = MetaData()
+    for metadata in all_metadata():
+        for table in metadata.sorted_tables:
+            if table.name in combined.tables:
+                raise ValueError(f"table {table.name!r} is defined twice")
+            table.to_metadata(combined)
+    return combined
+
+
+def create_all(engine: Engine) -> None:
+    """Create every missing table (idempotent); run once before many processes write concurrently."""
+    for metadata in all_metadata():
+        metadata.create_all(engine)

@@ -1,0 +1,197 @@
+"""Whole games through the ``openai`` backend and LangChain's ChatOpenAI against the fake server: faults,
+cache re-runs, information isolation of prompts, concurrency, CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections import Counter
+
+from llm_support import KEY, SPEC, call_rows, event_lines, openai_env_fixture, prompts_by_call, server_fixture  # noqa: F401  (fixtures)
+from sqlalchemy import inspect, text
+from typer.testing import CliRunner
+
+from agents.llm import LLMAgent
+from agents.models.factory import build_model
+from agents.models.fake_server import TRANSPORT_FAULTS, FakeOpenAI
+from traitors import runner
+from traitors.cli import app
+from traitors.config import parse_scenario
+from traitors.engine import Game
+from traitors.events import (
+    DecisionFallback,
+    ModelCall,
+    PlayerInfo,
+    RecruitAnswered,
+    RolesAssigned,
+    Statement,
+)
+from traitors.state import GameState
+from traitors.store import Store
+
+FAULTS = {"rate_limit": 0.05, "server_error": 0.04, "timeout": 0.02, "malformed": 0.05}
+FAULTS |= {"unknown_name": 0.05, "empty": 0.04, "refusal": 0.03}
+SMALL = {
+    "name": "small",
+    "players": 7,
+    "traitors": 2,
+    "max_days": 4,
+    "discussion": {"turns": 1, "max_chars": 200},
+    "night": {"turns": 1},
+    "recruitment": {"enabled": True, "mode": "standard"},
+}
+
+
+def play(
+    store: Store, spec: str = SPEC, seed: int = 3, game_id: str = "g1", scenario: dict = SMALL
+) -> GameState:
+    return asyncio.run(
+        runner.play_game(
+            parse_scenario(scenario), seed, agents=spec, store=store, game_id=game_id, memory=False
+        )
+    )
+
+
+def model_calls(state: GameState) -> list[ModelCall]:
+    return [e for e in state.events if isinstance(e, ModelCall)]
+
+
+def test_openai_game_is_legal_recorded_and_keyless(openai_env: FakeOpenAI, tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'g.db'}")
+    state = play(store)
+    assert state.ended
+    calls = model_calls(state)
+    assert calls and not any(isinstance(e, DecisionFallback) for e in state.events)
+    assert {c.route for c in calls} <= {"json_schema", "text"} and all(c.outcome == "ok" for c in calls)
+    assert {c.purpose for c in calls} >= {"speak", "vote", "belief", "murder", "reflection"}
+    rows = call_rows(store, "g1")
+    assert len(rows) == len(calls) == len(openai_env.requests)
+    assert [r["request_hash"] for r in rows if r["purpose"] == "belief"]
+    assert sum(r["cost_usd"] for r in rows) > 0 and all(r["latency_ms"] > 0 for r in rows)
+    assert openai_env.auth_headers[0] == f"Bearer {KEY}"
+    with store.engine.connect() as conn:  # the key is nowhere in the database
+        for table in inspect(store.engine).get_table_names():
+            dump = json.dumps([list(map(str, r)) for r in conn.execute(text(f"SELECT * FROM {table}"))])
+            assert KEY not in dump and "SECRET" not in dump, table
+
+
+def test_faults_are_survived_and_recorded_then_replayed_from_cache(monkeypatch, tmp_path) -> None:
+    with FakeOpenAI(faults=FAULTS, script=[*FAULTS], timeout_sleep=0.4, retry_after=0.02) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        first = tmp_path / "first.db"
+        store = Store(f"sqlite:///{first}")
+        state = play(store, spec=SPEC + "?timeout=0.2", seed=5)
+        assert state.ended
+        assert set(srv.injected) == set(FAULTS), srv.injected
+        calls = model_calls(state)
+        transport = sum(srv.injected[f] for f in TRANSPORT_FAULTS)
+        assert sum(c.attempts - 1 for c in calls) == transport
+        content = sum(n for f, n in srv.injected.items() if f not in TRANSPORT_FAULTS)
+        assert sum(c.outcome == "error" for c in calls) == content
+        assert Counter(c.outcome for c in calls)["retried"] > 0
+        assert all(c.route == "fallback" for c in calls if c.outcome == "fallback")
+        served = len(srv.requests)
+        store.close()
+        # re-run the same game from the cache only: byte-identical log, no request, no cost
+        second = tmp_path / "second.db"
+        shutil.copy(first, second)
+        replay_store = Store(f"sqlite:///{second}")
+        with replay_store.engine.begin() as conn:
+            for table in ("events", "games", "model_calls"):
+                conn.execute(text(f"DELETE FROM {table}"))
+        rerun = play(replay_store, spec=SPEC + "?timeout=0.2", seed=5)
+        assert len(srv.requests) == served
+        assert event_lines(replay_store, "g1") == event_lines(Store(f"sqlite:///{first}"), "g1")
+        rows = call_rows(replay_store, "g1")
+        assert rows and all(r["cache_hit"] and r["cost_usd"] == 0 for r in rows)
+        assert rerun.winner == state.winner
+
+
+def test_faithful_prompts_hold_no_traitor_only_fact(openai_env: FakeOpenAI, tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'p.db'}")
+    for seed in (1, 2):
+        play(store, seed=seed, game_id=f"g{seed}")
+    checked, secrets = 0, 0
+    for seed in (1, 2):
+        events = store.load_events(f"g{seed}")
+        roles = next(e for e in events if isinstance(e, RolesAssigned)).roles
+        turned = {e.player: e.day for e in events if isinstance(e, RecruitAnswered) and e.accepted}
+        talk = [json.dumps(e.text) for e in events if isinstance(e, Statement) and e.channel == "traitors"]
+        secrets += len(talk)
+        for row, prompt in prompts_by_call(store):
+            player = row["player"]
+            if (
+                row["game_id"] != f"g{seed}"
+                or roles[player] == "traitor"
+                or row["day"] >= turned.get(player, 99)
+            ):
+                continue
+            checked += 1
+            for marker in ("TRAITOR.", "fellow Traitors", "Traitors' channel", "murder vote", "recruit vote"):
+                assert marker not in prompt, (player, marker)
+            assert not any(said in prompt for said in talk)
+    assert secrets > 0
+    assert checked > 50
+
+
+def test_langchain_chat_openai_game(server: FakeOpenAI, tmp_path) -> None:
+    from langchain_openai import ChatOpenAI
+
+    chat = ChatOpenAI(model="gpt-4o-mini", base_url=server.base_url, api_key=KEY, max_retries=0)
+    store = Store(f"sqlite:///{tmp_path / 'lc.db'}")
+    model = build_model(chat, engine=store.engine)
+    scenario = parse_scenario(SMALL)
+    players = [PlayerInfo(name=n, agent=model.name) for n in scenario.player_names()]
+    agents = {p.name: LLMAgent(model) for p in players}
+    state = asyncio.run(Game.create("lc", scenario, 4, players, agents, store).run())
+    calls = model_calls(state)
+    assert state.ended and calls and all(c.outcome == "ok" for c in calls)
+    assert {c.route for c in calls} == {"json_schema", "text"}
+    assert server.requests[0]["response_format"]["type"] == "json_schema"
+    assert len(call_rows(store, "lc")) == len(calls)
+
+
+def test_langchain_spec_through_the_runner(openai_env: FakeOpenAI, tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'lcs.db'}")
+    spec = f"langchain:openai:gpt-4o-mini?base_url={openai_env.base_url}"
+    state = play(store, spec=spec, scenario={**SMALL, "players": 5, "traitors": 1, "max_days": 2})
+    assert state.ended and model_calls(state)
+    assert not any(isinstance(e, DecisionFallback) for e in state.events)
+
+
+def test_phase_calls_run_concurrently(monkeypatch, tmp_path) -> None:
+    with FakeOpenAI(latency=0.15) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        scenario = {**SMALL, "max_days": 1, "recruitment": {"enabled": False}}
+        play(Store(f"sqlite:///{tmp_path / 'c.db'}"), scenario=scenario)
+        assert srv.max_inflight >= 7  # seven voters (plus their reflections) at once
+
+
+def test_scenario_models_per_seat(openai_env: FakeOpenAI, tmp_path) -> None:
+    scenario = {**SMALL, "players": 5, "traitors": 1, "max_days": 2}
+    scenario["models"] = [SPEC, "heuristic", SPEC, "random", SPEC]
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    state = asyncio.run(runner.play_game(parse_scenario(scenario), 1, store=store, game_id="m", memory=False))
+    assert [p.agent for p in state.players] == scenario["models"]
+    assert {c.player for c in model_calls(state)} <= {"Alex", "Cal", "Eli"}
+
+
+def test_cli_without_key_suggests_offline_agents(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app, ["run", "--scenario", "paper", "--model", SPEC, "--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    )
+    assert result.exit_code == 2
+    assert "--agents heuristic" in result.output and "--model local" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_cli_runs_a_model_game(openai_env: FakeOpenAI, tmp_path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(
+        app, ["run", "--scenario", "quick", "--model", SPEC, "--seed", "2", "--db", db, "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "win on day" in result.output and len(call_rows(Store(db))) > 10

@@ -164,15 +164,16 @@ def test_second_tie_no_banishment_continues_to_night():
 @pytest.mark.parametrize(("reveal", "shown"), [(True, "faithful"), (False, None)])
 def test_banishment_reveal_on_off(reveal, shown):
     papers = {n: "Dana" for n in SIX if n != "Dana"} | {"Dana": "Alex"}
-    p = play(scenario(max_days=1, banishment={"reveal_role": reveal}), ["Alex"],
+    p = play(scenario(max_days=2, banishment={"reveal_role": reveal}), ["Alex"],
              table_fn(votes("vote", 1, 1, papers)))
-    banished = [e for e in p.events if isinstance(e, Banished)]
-    assert [(e.player, e.revealed_role, e.audience) for e in banished] == [("Dana", shown, None)]
-    # what Faithfuls know afterwards follows the reveal
-    view, _ = requests_view(p, "Bea", "vote", 1)
-    assert view is None or "Dana" not in view.revealed_roles()
-    night_view = next(v for v, r in p.agents["Alex"].calls if r.kind == "murder")
-    assert ("Dana" in night_view.revealed_roles()) is reveal
+    banished = [(e.player, e.revealed_role, e.audience) for e in p.events if isinstance(e, Banished)]
+    assert banished == [("Dana", shown, None), ("Alex", "traitor" if reveal else None, None)]
+    # what a Faithful knows the next day follows the reveal (Bea was murdered in the night)
+    view, _ = requests_view(p, "Cal", "vote", 2)
+    known = {"Cal": "faithful", "Dana": "faithful"} if reveal else {"Cal": "faithful"}
+    assert view.revealed_roles() == known
+    # the end of the game shows every role, whatever the reveal setting
+    assert p.events[-1].roles["Alex"] == "traitor"
 
 
 def requests_view(p, player, kind, day):

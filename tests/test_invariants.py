@@ -7,8 +7,10 @@ from collections import Counter
 
 import pytest
 
-from tests.scripted import CORPUS_SCENARIOS, corpus_game, corpus_scenario
+from agents.random_agent import RandomAgent
+from tests.scripted import CORPUS_SCENARIOS, corpus_game, corpus_scenario, seats
 from traitors import rules
+from traitors.engine import Game, setup_events
 from traitors.events import (
     END,
     NO_RECRUIT,
@@ -28,7 +30,7 @@ from traitors.events import (
     VoteCast,
     VoteResult,
 )
-from traitors.state import GameState, replay
+from traitors.state import GameState, apply, replay
 
 GAMES = {"paper": 60, "classic": 40, "quick": 60}  # per agent mix: 2 × 160 = 320 games
 
@@ -208,3 +210,50 @@ def test_invariants_over_seeded_games(name: str, flaky: bool) -> None:
         assert seen["offer"] and seen["recruited"] and seen["blocked"] and seen["end_endgame_vote"], seen
     if name == "quick":
         assert seen["end_max_days"] or seen["end_parity"]
+
+
+# -- the state fold and game construction -----------------------------------------------------------------
+
+
+def test_apply_is_pure_and_checks_seq_and_game():
+    final = corpus_game("quick", 5)
+    events = final.events
+    half = replay(events[:10])
+    before = (half.alive, dict(half.roles), half.day, half.phase, len(half.events))
+    after = apply(half, events[10])
+    assert (half.alive, dict(half.roles), half.day, half.phase, len(half.events)) == before  # unchanged
+    assert after.seq == 11 and after.events[-1] is events[10]
+    with pytest.raises(ValueError, match="seq"):
+        apply(half, events[11])  # a gap
+    with pytest.raises(ValueError, match="seq"):
+        apply(half, events[9])  # a repeat
+    with pytest.raises(ValueError, match="game"):
+        apply(half, events[10].model_copy(update={"game_id": "other"}))
+    with pytest.raises(ValueError):
+        replay([events[0], events[2]])
+
+
+def test_every_prefix_replays_to_the_state_the_engine_had():
+    """Folding event by event from the setup gives the engine's final state; only the last event ends it."""
+    final = corpus_game("classic", 1)
+    state = replay(final.events[:2])
+    for e in final.events[2:]:
+        state = apply(state, e)
+    assert state == final
+    assert replay(final.events[:-1]).winner is None and replay(final.events).winner == final.winner
+
+
+def test_setup_and_game_construction_errors():
+    sc = CORPUS_SCENARIOS["quick"]
+    players = seats(sc)
+    with pytest.raises(ValueError, match="seats"):
+        setup_events("g", sc, 0, list(reversed(players)))
+    with pytest.raises(ValueError, match="no agent for"):
+        Game(replay(setup_events("g", sc, 0, players)), {p.name: RandomAgent() for p in players[1:]})
+    with pytest.raises(ValueError):
+        Game(replay([]), {})
+    events = setup_events("g", sc, 42, players)
+    assert [e.audience for e in events] == [(), ()]  # setup is for the host only
+    traitors = [n for n, r in events[1].roles.items() if r == "traitor"]
+    assert len(traitors) == sc.traitors
+    assert setup_events("g", sc, 42, players) == events  # the seed deals the roles

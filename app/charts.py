@@ -90,29 +90,40 @@ def trust_network_figure(
     """Directed trust edges (green trusting, red suspicious) between players on a circle."""
     pos = circle_layout(names)
     fig = go.Figure()
-    for row in edges.itertuples():
-        if row.observer not in pos or row.target not in pos:
-            continue
-        (x0, y0), (x1, y1) = pos[row.observer], pos[row.target]
-        trust = float(row.trust)
-        color = (
-            f"rgba({int(220 * (1 - trust))},{int(160 * trust)},60,{0.25 + 0.6 * abs(trust - 0.5) * 2:.2f})"
+    known = edges[edges["observer"].isin(pos) & edges["target"].isin(pos)]
+    bins = pd.cut(known["trust"].astype(float), [-0.01, 0.2, 0.4, 0.6, 0.8, 1.01], labels=False)
+    for b, rows in known.groupby(bins):
+        trust = (int(b) + 0.5) / 5
+        color = f"rgba({int(220 * (1 - trust))},{int(160 * trust)},60,{0.3 + 0.6 * abs(trust - 0.5) * 2:.2f})"
+        xs, ys, tips_x, tips_y, angles = [], [], [], [], []
+        for observer, target in zip(rows["observer"], rows["target"], strict=True):
+            (x0, y0), (x1, y1) = pos[observer], pos[target]
+            tx, ty = x0 + 0.88 * (x1 - x0), y0 + 0.88 * (y1 - y0)
+            xs += [x0, tx, None]
+            ys += [y0, ty, None]
+            tips_x.append(tx)
+            tips_y.append(ty)
+            angles.append(90 - math.degrees(math.atan2(y1 - y0, x1 - x0)))
+        label = f"trust {trust - 0.1:.1f}–{trust + 0.1:.1f}"
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": color, "width": 1 + 2 * abs(trust - 0.5)},
+                hoverinfo="skip",
+                name=label,
+            )
         )
-        fig.add_annotation(
-            x=x1 * 0.92,
-            y=y1 * 0.92,
-            ax=x0 * 0.92,
-            ay=y0 * 0.92,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1 + 2 * abs(trust - 0.5),
-            arrowcolor=color,
-            text="",
+        fig.add_trace(
+            go.Scatter(
+                x=tips_x,
+                y=tips_y,
+                mode="markers",
+                hoverinfo="skip",
+                showlegend=False,
+                marker={"symbol": "arrow", "angle": angles, "size": 9, "color": color},
+            )
         )
     fig.add_trace(
         go.Scatter(

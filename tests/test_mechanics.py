@@ -116,6 +116,7 @@ def test_tie_then_revote_among_the_tied():
 
 
 def _second_tie(seed, rule):
+    """Dana and Eli tie on both ballots; ``rule`` settles the second tie."""
     sc = scenario(max_days=2, banishment={"second_tie": rule})
     table = {**votes("vote", 1, 1, TIE_1), **votes("vote", 1, 2, TIE_2)}
     return play(sc, ["Alex"], table_fn(table), seed=seed)
@@ -126,6 +127,7 @@ def test_second_tie_random_is_seeded_and_reproducible():
     for seed in range(16):
         p = _second_tie(seed, "random")
         events = p.after_setup()
+        # DayStarted, 6 papers, the tie, 6 papers of the revote, then the second result
         result = events[1 + 6 + 1 + 6]
         assert isinstance(result, VoteResult)
         assert (result.ballot, result.outcome, result.tied) == (2, "tie_broken", ("Dana", "Eli"))

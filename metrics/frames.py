@@ -44,32 +44,32 @@ SCHEMA: dict[str, dict[str, str]] = {
         "elimination": "str",
     },
     "votes": {
-        "game_id": "str",
+        "game_id": "category",
         "day": "int64",
-        "kind": "str",
+        "kind": "category",
         "ballot": "int64",
-        "voter": "str",
+        "voter": "category",
         "voter_role": "role",
-        "target": "str",
+        "target": "category",
         "target_role": "role",
         "valid": "bool",
     },
     "statements": {
-        "game_id": "str",
+        "game_id": "category",
         "day": "int64",
-        "phase": "str",
+        "phase": "category",
         "turn": "int64",
-        "channel": "str",
-        "speaker": "str",
+        "channel": "category",
+        "speaker": "category",
         "speaker_role": "role",
         "text": "str",
     },
     "beliefs": {
-        "game_id": "str",
+        "game_id": "category",
         "day": "int64",
-        "observer": "str",
+        "observer": "category",
         "observer_role": "role",
-        "target": "str",
+        "target": "category",
         "target_role": "role",
         "p_traitor": "float64",
     },
@@ -91,6 +91,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
 }
 TABLES: tuple[str, ...] = tuple(SCHEMA)
+_TABLE_OF = {"vote_cast": "votes", "statement": "statements", "belief_reported": "beliefs"}
 
 
 @dataclass(frozen=True)
@@ -103,24 +104,29 @@ class Filters:
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """``frame`` with exactly the columns and dtypes of ``table`` (missing columns become NaN)."""
+    """``frame`` with exactly the columns and dtypes of ``table`` (missing columns become NaN). Categorical
+    columns get their used values as categories, sorted, so that equal data gives equal frames."""
     out = frame.reindex(columns=list(SCHEMA[table])).reset_index(drop=True)
     for col, dtype in SCHEMA[table].items():
-        if str(out[col].dtype) == dtype:
+        series = out[col]
+        if dtype == "category":
+            if not isinstance(series.dtype, pd.CategoricalDtype):
+                series = series.astype("object").astype("category")
+            used = series.cat.remove_unused_categories()
+            out[col] = used.cat.set_categories(sorted(str(c) for c in used.cat.categories))
+        elif dtype == "role":
+            if not (isinstance(series.dtype, pd.CategoricalDtype) and tuple(series.cat.categories) == ROLES):
+                out[col] = pd.Categorical(series.astype("object"), categories=ROLES)
+        elif str(series.dtype) == dtype:
             continue
-        if dtype == "role":
-            if not (
-                isinstance(out[col].dtype, pd.CategoricalDtype) and tuple(out[col].cat.categories) == ROLES
-            ):
-                out[col] = pd.Categorical(out[col].astype("object"), categories=ROLES)
         elif dtype == "bool":
-            out[col] = out[col].fillna(False).astype(bool)
+            out[col] = series.fillna(False).astype(bool)
         elif dtype == "int64":
-            out[col] = pd.to_numeric(out[col]).fillna(0).astype("int64")
+            out[col] = pd.to_numeric(series).fillna(0).astype("int64")
         elif dtype == "str":
-            out[col] = out[col].astype("object").where(out[col].notna(), None).astype("str")
+            out[col] = series.astype("object").where(series.notna(), None).astype("str")
         else:
-            out[col] = out[col].astype(dtype)
+            out[col] = series.astype(dtype)
     return out
 
 
@@ -175,7 +181,8 @@ class _Roles:
 def _events(
     engine: Engine, kind: str, ids: list[str] | None, dict_fields: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    frame, wide = parse(read_payloads(engine, kind, ids), dict_fields)
+    categorical = [c for c, t in SCHEMA.get(_TABLE_OF.get(kind, ""), {}).items() if t == "category"]
+    frame, wide = parse(read_payloads(engine, kind, ids), dict_fields, categorical=categorical)
     if ids is not None and len(frame):
         keep = frame["game_id"].isin(ids).to_numpy()
         frame = frame[keep].reset_index(drop=True)

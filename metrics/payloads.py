@@ -84,22 +84,30 @@ def read_payloads(engine: Engine, event_type: str, game_ids: Sequence[str] | Non
 
 
 def parse(
-    payloads: list[str], dict_fields: Sequence[str] = (), drop: Sequence[str] = ("audience",)
+    payloads: list[str],
+    dict_fields: Sequence[str] = (),
+    drop: Sequence[str] = ("audience",),
+    categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Parse JSON objects in bulk into a frame of their scalar fields, plus one wide frame per dict-valued
-    field in ``dict_fields`` (a column per key, NaN where a row lacks the key; row-aligned)."""
+    """Parse JSON objects in bulk into a frame of their scalar fields (``categorical`` ones as pandas
+    categoricals), plus one wide frame per dict-valued field in ``dict_fields`` (a column per key, NaN
+    where a row lacks the key; row-aligned)."""
     if not payloads:
         return pd.DataFrame(), {f: pd.DataFrame() for f in dict_fields}
     if pa_json is not None:
         try:
-            return _parse_arrow(payloads, dict_fields, drop)
+            return _parse_arrow(payloads, dict_fields, drop, categorical)
         except pa.ArrowInvalid:  # pragma: no cover - e.g. a field whose JSON type changes between rows
             pass
-    return _parse_python(payloads, dict_fields, drop)
+    frame, wide = _parse_python(payloads, dict_fields, drop)
+    for col in categorical:
+        if col in frame:
+            frame[col] = frame[col].astype("category")
+    return frame, wide
 
 
 def _parse_arrow(
-    payloads: list[str], dict_fields: Sequence[str], drop: Sequence[str]
+    payloads: list[str], dict_fields: Sequence[str], drop: Sequence[str], categorical: Sequence[str]
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     data = "\n".join(payloads).encode()
     table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=1 << 22))
@@ -121,7 +129,12 @@ def _parse_arrow(
         for c in table.column_names
         if c not in set(drop) | set(dict_fields) and not pa.types.is_nested(table.schema.field(c).type)
     ]
-    return table.select(keep).to_pandas(), wide
+    table = table.select(keep)
+    for col in categorical:
+        if col in table.column_names and pa.types.is_string(table.schema.field(col).type):
+            encoded = table.column(col).combine_chunks().dictionary_encode()
+            table = table.set_column(table.column_names.index(col), col, encoded)
+    return table.to_pandas(), wide
 
 
 def _parse_python(
@@ -150,13 +163,6 @@ def codes(values: pd.Series, categories: pd.Index) -> np.ndarray:
     return np.where(found >= 0, mapped[np.maximum(found, 0)], -1)
 
 
-def take_strings(labels: Sequence[str], index: np.ndarray) -> pd.Series:
-    """A string Series ``labels[index]`` built without one Python object per row when pyarrow is present."""
-    if pa is not None:
-        return pa.array(list(labels), type=pa.string()).take(pa.array(index)).to_pandas()
-    return pd.Series(np.asarray(labels, dtype=object)[index], dtype="str")
-
-
 def stack_wide(keys: pd.DataFrame, wide: pd.DataFrame, key_name: str, value_name: str) -> pd.DataFrame:
     """Long rows (``keys`` columns, key, value) from a row-aligned wide frame, dropping missing values."""
     if wide.shape[1] == 0 or len(keys) == 0:
@@ -164,7 +170,7 @@ def stack_wide(keys: pd.DataFrame, wide: pd.DataFrame, key_name: str, value_name
     values = wide.to_numpy(dtype=float, na_value=np.nan) if _numeric(wide) else wide.to_numpy(dtype=object)
     rows, cols = np.nonzero(~pd.isna(values))
     out = keys.take(rows).reset_index(drop=True)
-    out[key_name] = take_strings([str(c) for c in wide.columns], cols)
+    out[key_name] = pd.Categorical.from_codes(cols, categories=[str(c) for c in wide.columns])
     out[value_name] = values[rows, cols]
     return out
 

@@ -163,6 +163,19 @@ def test_readonly_engine_reads_and_refuses_writes(app_db: str) -> None:
     assert len(db.list_games(engine)[0]) == 5
 
 
+def test_readonly_on_every_backend(db_url: str) -> None:
+    with Store(db_url) as store:
+        _play(store, "g1", QUICK, 1)
+    engine = db.open_readonly(db_url)
+    try:
+        assert db.load_events(engine, "g1")[0].game_id == "g1"
+        with pytest.raises(Exception, match=r"(?i)read-?only"), engine.begin() as conn:
+            conn.execute(text("UPDATE games SET winner = 'nobody'"))
+        assert db.list_games(engine)[0]["winner"].tolist() != ["nobody"]
+    finally:
+        engine.dispose()
+
+
 def test_missing_and_empty_databases(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         db.has_games(db.open_readonly(f"sqlite:///{tmp_path / 'none.db'}"))

@@ -170,7 +170,7 @@ def test_trust_page_follows_the_replay(app_db: str) -> None:
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 2
     network, heatmap = charts
-    names = next(t for t in network["data"] if t["type"] == "scatter")["text"]
+    names = next(t for t in network["data"] if t.get("mode") == "markers+text")["text"]
     assert names == [p.name for p in events[0].players]
     matrix = belief_matrix(events)
     z = pd.DataFrame(plotly_array(heatmap["data"][0]["z"]), index=heatmap["data"][0]["y"])

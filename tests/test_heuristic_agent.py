@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agents import AGENT_KINDS, ByRole, HeuristicAgent, RandomAgent, make_agent
+from agents.heuristic.evidence import suspicion
 from agents.heuristic.traitor import Table
 from traitors.config import Scenario
 from traitors.decisions import Decision, DecisionRequest, validate_decision
@@ -53,11 +54,13 @@ class Checked:
         return decision
 
 
-def play(scenario: Scenario, seed: int, agents: dict[str, Any] | Any) -> GameState:
+def play(scenario: Scenario, seed: int, agents: dict[str, Any] | Any, game_id: str | None = None
+         ) -> GameState:
     """Play one game to its end (one agent for every seat, or one per seat)."""
     players = [PlayerInfo(name=n, agent="heuristic") for n in scenario.player_names()]
     seats = agents if isinstance(agents, dict) else {p.name: agents for p in players}
-    return asyncio.run(Game.create(f"{scenario.name}-{seed}", scenario, seed, players, seats).run())
+    game_id = game_id or f"{scenario.name}-{seed}"
+    return asyncio.run(Game.create(game_id, scenario, seed, players, seats).run())
 
 
 SCENARIOS = [
@@ -108,6 +111,21 @@ def test_decisions_do_not_depend_on_a_warm_cache() -> None:
     play(SCENARIOS[1], 8, other)
     for view, request, decision in warm.calls[::5]:
         assert stale.decide(view, request) == decision
+
+
+def test_a_cache_ahead_of_the_view_or_on_another_branch_gives_the_same_answers() -> None:
+    agent = HeuristicAgent()
+    first = Checked(agent)
+    play(SCENARIOS[0], 11, first)
+    for view, request, decision in first.calls[::4]:  # the shared record has seen the whole game
+        assert agent.decide(view, request) == decision
+    # the same game id, another seed: the warm record is of another game and must not leak into this one
+    second = Checked(agent)
+    play(SCENARIOS[0], 12, second, game_id="paper-11")
+    fresh = HeuristicAgent()
+    for view, request, decision in second.calls[::4]:
+        fresh.clear()
+        assert fresh.decide(view, request) == decision
 
 
 def test_a_resumed_game_with_fresh_agents_matches_an_uninterrupted_one() -> None:
@@ -208,10 +226,8 @@ def test_a_murder_victims_suspect_and_whoever_accused_me_rise() -> None:
     log.night("Fay")
     view = log.view("Alex")
     agent = HeuristicAgent()
-    scores = Counter({p: 0.0 for p in _options(view)})
-    tracker = agent.tracker(view)
-    scores.update({p: tracker.score[p] + tracker.me_score[p] for p in scores})
-    assert scores["Gus"] > 0 and scores["Cal"] > 0 and scores["Bea"] == 0
+    scores = suspicion(agent.tracker(view), view, _options(view))
+    assert scores["Gus"] > scores["Cal"] > 0 and scores["Bea"] == 0
     assert ask(agent, view, "vote").choice == "Gus"
     said = ask(agent, view, "speak", max_chars=400)
     assert said.accuses[0] in {"Gus", "Cal"}

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from agents.heuristic import evidence as E
 from agents.heuristic import talk
 from agents.heuristic import traitor as T
+from agents.heuristic.record import PublicRecord
 from agents.heuristic.tracker import Tracker
 from traitors.decisions import ACCEPT, DECLINE, Decision, DecisionRequest, validate_decision
 from traitors.events import BANISH_AGAIN, END
@@ -18,8 +19,9 @@ from traitors.views import PlayerView
 class HeuristicAgent:
     """Plays from evidence in its view: a Faithful votes its top suspect; a Traitor steers and murders.
 
-    The only state is a bounded cache of :class:`Tracker` per (game, player), advanced over new events
-    only and rebuilt from ``view.events`` when missing or stale, so answers are the same cold or warm.
+    The only state is a bounded cache of :class:`Tracker` per (game, player) sharing one
+    :class:`PublicRecord` per game, advanced over new events only and rebuilt from ``view.events`` when
+    missing or stale, so answers are the same cold or warm.
     All randomness (wording) comes from ``request.seed``.
     """
 
@@ -27,6 +29,7 @@ class HeuristicAgent:
 
     def __init__(self, cache_size: int = 4096) -> None:
         self._cache: OrderedDict[tuple[str, str], Tracker] = OrderedDict()
+        self._records: OrderedDict[str, PublicRecord] = OrderedDict()
         self._cache_size = cache_size
 
     def tracker(self, view: PlayerView) -> Tracker:
@@ -34,16 +37,21 @@ class HeuristicAgent:
         key = (view.game_id, view.me)
         tracker = self._cache.get(key)
         if tracker is None or not tracker.fits(view.events):
-            tracker = Tracker(view.game_id, view.me)
-            self._cache[key] = tracker
+            shared = self._records.get(view.game_id)
+            if shared is None:
+                shared = self._records[view.game_id] = PublicRecord(view.game_id)
+                if len(self._records) > self._cache_size // 8:
+                    self._records.popitem(last=False)
+            tracker = self._cache[key] = Tracker(view.game_id, view.me, shared)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         tracker.update(view.events)
         return tracker
 
     def clear(self) -> None:
-        """Drop every cached tracker (answers do not change; the next decisions rebuild them)."""
+        """Drop every cached tracker and record (answers do not change; the next decisions rebuild them)."""
         self._cache.clear()
+        self._records.clear()
 
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """A legal answer to ``request`` from the evidence in ``view``."""

@@ -25,7 +25,8 @@ def public_scores(
     tracker: Tracker, candidates: Iterable[str], heat_weight: float = W.PUBLIC_HEAT
 ) -> dict[str, float]:
     """Suspicion from public evidence only: what the table would think of each candidate."""
-    score, heat, known = tracker.score, tracker.heat, tracker.known
+    record = tracker.record
+    score, heat, known = record.score, record.heat, record.known
     out: dict[str, float] = {}
     for c in candidates:
         role = known.get(c)
@@ -41,14 +42,15 @@ def suspicion(tracker: Tracker, view: PlayerView, candidates: Iterable[str]) -> 
     if view.role == "traitor":
         fellows = set(view.fellow_traitors)
         return {c: W.KNOWN if c in fellows else -W.KNOWN for c in candidates}
-    score, heat, known, me_score, me = tracker.score, tracker.heat, tracker.known, tracker.me_score, view.me
+    record, me_score, me = tracker.record, tracker.me_score, view.me
+    score, heat, known = record.score, record.heat, record.known
     out: dict[str, float] = {}
     for c in candidates:
         role = known.get(c)
         if role is not None or c == me:
             out[c] = W.KNOWN if role == "traitor" else -W.KNOWN
         else:
-            out[c] = score.get(c, 0.0) + W.HEAT * heat.get(c, 0) + me_score.get(c, 0.0)
+            out[c] = score.get(c, 0.0) + W.HEAT * heat.get(c, 0) + me_score(c)
     return out
 
 
@@ -64,7 +66,7 @@ def ranked(tracker: Tracker, scores: dict[str, float], own: bool = False) -> lis
     if own:
         prior = tracker.prior
         return sorted(scores, key=lambda c: (-scores[c], prior(c), c))
-    heat, focal_ = tracker.heat, tracker.focal
+    heat, focal_ = tracker.record.heat, tracker.focal
     return sorted(scores, key=lambda c: (-scores[c], -heat.get(c, 0), focal_(c), c))
 
 
@@ -75,9 +77,10 @@ def remaining_traitors(tracker: Tracker, view: PlayerView) -> float:
     n = view.n_traitors
     if n is None:  # secret count: a rough prior that grows slowly with the table
         n = min(max(1, round(math.sqrt(len(view.players)))), (len(view.players) - 1) // 2)
-    left = n - tracker.revealed_traitors + tracker.inferred_recruits
-    if tracker.unrevealed_banished:  # banished without a reveal: each was a Traitor at the prior rate
-        left -= tracker.unrevealed_banished * n / max(1, len(view.players))
+    record = tracker.record
+    left = n - record.revealed_traitors + record.inferred_recruits
+    if record.unrevealed_banished:  # banished without a reveal: each was a Traitor at the prior rate
+        left -= record.unrevealed_banished * n / max(1, len(view.players))
     return max(0.0, left)
 
 
@@ -108,8 +111,8 @@ def beliefs(tracker: Tracker, view: PlayerView, options: Sequence[str]) -> dict[
 def reasons(tracker: Tracker, player: str, positive: bool = True, private: bool = True) -> list[tuple]:
     """Evidence items ``(feature, other, day, weight)`` about ``player``, strongest then latest first."""
     sign = 1.0 if positive else -1.0
-    held = tracker.evidence.get(player)
-    if not held:
-        return []
-    items = [(f, o, d, w) for f, (w, o, d) in held.items() if sign * w > 0 and (private or f[-3:] != "_me")]
+    held = tracker.record.evidence.get(player, {})
+    items = [(f, o, d, w) for f, (w, o, d) in held.items() if sign * w > 0]
+    if private:
+        items += [e for e in tracker.me_items(player) if sign * e[3] > 0]
     return sorted(items, key=lambda e: (-sign * e[3], -e[2], e[0]))

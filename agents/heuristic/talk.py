@@ -22,7 +22,7 @@ def _case(rng: random.Random, tracker: Tracker, x: str, private: bool) -> list[s
         if second is not None:
             out.append(line(rng, ACCUSE, second[0], x=x, o=second[1]))
         return out
-    heat = tracker.heat.get(x, 0)
+    heat = tracker.record.heat.get(x, 0)
     return [line(rng, ACCUSE, "heat" if heat else "none", x=x, n=heat)]
 
 
@@ -59,11 +59,12 @@ def traitor_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
     if not fopts:
         return Decision(text=fit([line(rng, TRUST, "self")], request.max_chars))
     likely = table.predicted()
-    if likely in table.team and likely != view.me and likely in options and table.doomed(likely):
-        text = line(rng, ACCUSE, "heat", x=likely, n=tracker.heat.get(likely, 0))
+    at_risk = table.at_risk(likely)
+    if at_risk and likely != view.me and likely in options and table.doomed(likely):
+        text = line(rng, ACCUSE, "heat", x=likely, n=tracker.record.heat.get(likely, 0))
         return Decision(text=fit([text], request.max_chars), accuses=(likely,))
     planned = tracker.plan[1] if len(tracker.plan) > 1 else None
-    if likely in table.team:
+    if at_risk:
         target = table.scapegoat(fopts) or fopts[0]
     elif planned in fopts and table.scores.get(planned, 0.0) > 0:
         target = planned
@@ -71,9 +72,9 @@ def traitor_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
         target = table.cover(fopts)
     sentences = _case(rng, tracker, target, private=True)
     defends: tuple[str, ...] = ()
-    if likely == view.me:
+    if at_risk and likely == view.me:
         sentences.insert(0, line(rng, TRUST, "self"))
-    elif likely in table.team and likely in options and rng.random() < W.DEFEND_FELLOW:
+    elif at_risk and likely in options and rng.random() < W.DEFEND_FELLOW:
         sentences.append(line(rng, TRUST, "loyal", x=likely))
         defends = (likely,)
     return Decision(text=fit(sentences, request.max_chars), accuses=(target,), defends=defends)
@@ -94,11 +95,12 @@ def channel_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
     key = "follow" if tracker.proposals else "propose"
     sentences = [line(rng, PLAN, key, v=victim, s=goat or "whoever the table already doubts")]
     if key == "propose":
-        hunted = [(t, tracker.pairs[(victim, t)]) for t in sorted(table.team) if (victim, t) in tracker.pairs]
+        pairs = tracker.record.pairs
+        hunted = [(t, pairs[(victim, t)]) for t in sorted(table.team) if (victim, t) in pairs]
         if hunted:
             t, pair = hunted[0]
             sentences.append(line(rng, PLAN, "why_vote" if pair[1] else "why_accuse", v=victim, t=t))
-    if tracker.revealed_traitors and any(p in tracker.known for p in view.fellow_traitors):
+    if tracker.record.revealed_traitors and any(p in tracker.known for p in view.fellow_traitors):
         pool = [p for p in table.faithful if p not in (victim, goat)]
         if pool:
             sentences.append(line(rng, PLAN, "recruit", r=T.recruit_vote(tracker, pool)))

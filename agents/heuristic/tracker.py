@@ -1,66 +1,37 @@
-"""An incremental fold of one player's visible events into evidence counters.
+"""One observer's evidence: the game's shared :class:`PublicRecord` plus what only this player saw.
 
 A :class:`Tracker` depends only on ``(game_id, me)`` and the events fed to it, in order, so a cold tracker
-fed a whole ``view.events`` equals a warm one fed the same events in pieces: caches are safe across restarts.
-Each event is processed once; a role becoming known (banishment reveal, murder) walks the actions that
-involve that player once. Decisions then read small per-player sums instead of re-scanning the log.
+fed a whole ``view.events`` equals a warm one fed the same events in pieces: caches are safe across
+restarts. Public events go to a record shared by every observer of the game (folded once, not once per
+player); the tracker checks each against the record and uses its own private copy whenever the shared one
+has gone ahead of this view or does not match it. Private events (the Traitors' channel, recruitment
+offers) are folded here.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 
 from agents.heuristic import weights as W
-from agents.heuristic.folds import ACC, DEF, HANDLERS, VOTE
+from agents.heuristic.record import PublicRecord
 from traitors.events import Event, Role
 
 
 class Tracker:
-    """Evidence counters of one observer in one game; feed with :meth:`update`."""
+    """Evidence of one observer in one game; feed with :meth:`update`."""
 
-    def __init__(self, game_id: str, me: str) -> None:
+    def __init__(self, game_id: str, me: str, shared: PublicRecord | None = None) -> None:
         self.game_id, self.me = game_id, me
-        self.n = 0
+        self.n = 0  # events of the view folded so far
+        self.p = 0  # public events among them
         self.last: Event | None = None
-        self.day = 0
-        self.known: dict[str, Role] = {}
-        self.murdered: list[str] = []
-        self.revealed_traitors = 0
-        self.unrevealed_banished = 0
-        self.inferred_recruits = 0
-        self.score: defaultdict[str, float] = defaultdict(float)
-        self.me_score: defaultdict[str, float] = defaultdict(float)
-        self.evidence: defaultdict[str, dict[str, tuple[float, str, int]]] = defaultdict(dict)
-        self.by: defaultdict[str, list[tuple[int, str, int]]] = defaultdict(list)
-        self.on: defaultdict[str, list[tuple[int, str, int]]] = defaultdict(list)
-        self.pairs: dict[tuple[str, str], list[int]] = {}
-        self.ballots: list[dict[str, str]] = []
-        self.open_ballot: dict[str, str] = {}
-        self.heat: defaultdict[str, int] = defaultdict(int)
-        self.latest: dict[str, str] = {}  # each speaker's latest public accusation since the last banishment
-        self.tied: tuple[str, ...] = ()
-        self.proposals: list[tuple[str, tuple[str, ...]]] = []
-        self.plan: tuple[str, ...] = ()
+        self.record = shared if shared is not None else PublicRecord(game_id)
+        self.proposals: list[tuple[str, tuple[str, ...]]] = []  # tonight's Traitor-channel proposals
+        self.plan: tuple[str, ...] = ()  # the first proposal of the latest night: (victim, scapegoat)
         self.offer_ultimatum: bool | None = None
-        self.traitor_out_today = self.murder_today = False
-        self._focal: dict[str, int] = {}
+        self.declined: set[str] = set()
         self._prior: dict[str, int] = {}
-
-    def focal(self, name: str) -> int:
-        """A tie-break every heuristic player shares: a stable hash of (game, day, name)."""
-        value = self._focal.get(name)
-        if value is None:
-            value = self._focal[name] = zlib.crc32(f"{self.game_id}|{self.day}|{name}".encode())
-        return value
-
-    def prior(self, name: str) -> int:
-        """This observer's own hunch about ``name`` (a stable hash of game, observer and name)."""
-        value = self._prior.get(name)
-        if value is None:
-            value = self._prior[name] = zlib.crc32(f"{self.game_id}|{self.me}|{name}".encode())
-        return value
 
     def fits(self, events: Sequence[Event]) -> bool:
         """Whether ``events`` extends what this tracker has seen (append-only log of the same game)."""
@@ -72,93 +43,91 @@ class Tracker:
         return prev is self.last or prev == self.last
 
     def update(self, events: Sequence[Event]) -> None:
-        """Fold the events not seen yet."""
+        """Fold the events not seen yet (public ones into the record, unless the record already has them)."""
+        record = self.record
         for i in range(self.n, len(events)):
             ev = events[i]
-            handler = HANDLERS.get(ev.type)
-            if handler is not None:
-                handler(self, ev)
+            if ev.audience is None:
+                folded = record.events
+                if self.p < len(folded):
+                    seen = folded[self.p]
+                    if seen is not ev and seen != ev:  # another branch of this game id: fold our own copy
+                        record = _public_record(self.game_id, events[: i + 1])
+                else:
+                    record.feed(ev)
+                self.p += 1
+                if ev.type == "day_started":
+                    self.proposals = []
+            else:
+                self._private(ev)
+        self.record = record
         if len(events) > self.n:
             self.n, self.last = len(events), events[-1]
+        if len(record.events) > self.p:  # the shared record is ahead of this view: fold a private copy
+            self.record = _public_record(self.game_id, events)
 
-    # -- feature bookkeeping ----------------------------------------------------------------------------
+    def _private(self, ev: Event) -> None:
+        if ev.type == "statement" and ev.channel == "traitors":
+            self.proposals.append((ev.speaker, ev.accuses))
+            if len(self.proposals) == 1:
+                self.plan = ev.accuses
+        elif ev.type == "recruit_offered" and ev.player == self.me:
+            self.offer_ultimatum = ev.ultimatum
+        elif ev.type == "recruit_answered" and not ev.accepted:
+            self.declined.add(ev.player)
 
-    def add(self, player: str, feature: str, other: str, strength: float = 1.0) -> None:
-        """Move ``player``'s score by ``feature`` and keep the strongest item of each kind, for speech."""
-        weight = W.FEATURES[feature] * strength
-        self.score[player] += weight
-        items = self.evidence[player]
-        held = items.get(feature)
-        if held is None or abs(weight) >= abs(held[0]):
-            items[feature] = (weight, other, self.day)
+    # -- what decisions read ------------------------------------------------------------------------------
 
-    def act(self, kind: int, actor: str, target: str, ballot: int = -1) -> None:
-        """Record that ``actor`` accused, defended or voted (``kind``) ``target`` (on banish ``ballot``)."""
-        self.by[actor].append((kind, target, ballot))
-        self.on[target].append((kind, actor, ballot))
-        if kind != DEF:
-            pair = self.pairs.get((actor, target))
-            if pair is None:
-                pair = self.pairs[(actor, target)] = [0, 0, 0]
-            pair[kind >> 1] += 1
-            pair[2] = self.day
-        if target == self.me:
-            feature = _ME_FEATURE[kind]
-            self.me_score[actor] += W.FEATURES[feature]
-            self.evidence[actor][feature] = (W.FEATURES[feature], target, self.day)
+    def prior(self, name: str) -> int:
+        """This observer's own hunch about ``name`` (a stable hash of game, observer and name)."""
+        value = self._prior.get(name)
+        if value is None:
+            value = self._prior[name] = zlib.crc32(f"{self.game_id}|{self.me}|{name}".encode())
+        return value
 
-    def learn(self, player: str, role: Role, murdered: bool) -> None:
-        """A role became public: score everyone's earlier actions towards and by ``player``, once.
+    def focal(self, name: str) -> int:
+        """A tie-break every heuristic player shares: a stable hash of (game, day, name)."""
+        return self.record.focal(name)
 
-        Each action counts by how rare it was: one of ``k`` players doing the same among a table of ``n``
-        earns ``1 - (k - 1) / (n - 1)`` (at least ``MIN_RARITY``); what everyone did tells nothing.
-        """
-        if player in self.known:
-            return
-        self.known[player] = role
-        gains: dict[tuple[str, str], float] = {}
-        on, ballots = self.on[player], self.ballots
-        if on:
-            n = len(ballots[-1]) if ballots else 10
-            spoken = (
-                _rarity(len({a for k, a, _ in on if k == ACC}), n),
-                _rarity(len({a for k, a, _ in on if k == DEF}), n),
-            )
-            voted: dict[int, float] = {}
-            features = W.ACTOR_FEATURE[role]
-            for kind, actor, ballot in on:
-                if kind == VOTE:
-                    rarity = voted.get(ballot)
-                    if rarity is None:
-                        rarity = voted[ballot] = _ballot_rarity(ballots, ballot, player)
-                else:
-                    rarity = spoken[kind]
-                key = (actor, features[kind])
-                gains[key] = gains.get(key, 0.0) + rarity
-        source = "traitor" if role == "traitor" else ("victim" if murdered else "faithful")
-        features = W.TARGET_FEATURE[source]
-        known = self.known
-        for kind, target, ballot in self.by[player]:
-            if features[kind] and target not in known:
-                key = (target, features[kind])
-                gains[key] = gains.get(key, 0.0) + 1.0
-            if role == "traitor" and kind == VOTE and 0 <= ballot < len(ballots):
-                rarity = _ballot_rarity(ballots, ballot, target)
-                for voter, chosen in ballots[ballot].items():
-                    if chosen == target and voter != player:
-                        gains[(voter, "bloc")] = gains.get((voter, "bloc"), 0.0) + rarity
-        for (who, feature), strength in gains.items():
-            self.add(who, feature, player, strength)
+    def me_score(self, player: str) -> float:
+        """What ``player`` did to this observer: accusations and votes against it, defences of it."""
+        record, me, total = self.record, self.me, 0.0
+        pair = record.pairs.get((player, me))
+        if pair is not None:
+            total += W.FEATURES["accused_me"] * pair[0] + W.FEATURES["voted_me"] * pair[1]
+        defended = record.defs.get((player, me))
+        if defended:
+            total += W.FEATURES["defended_me"] * defended
+        return total
+
+    def me_items(self, player: str) -> list[tuple[str, str, int, float]]:
+        """Evidence items ``(feature, me, day, weight)`` of what ``player`` did to this observer."""
+        record, me = self.record, self.me
+        pair, defended = record.pairs.get((player, me)), record.defs.get((player, me))
+        items = []
+        if pair is not None:
+            for count, feature in zip(pair[:2], ("accused_me", "voted_me"), strict=True):
+                if count:
+                    items.append((feature, me, pair[2], W.FEATURES[feature] * count))
+        if defended:
+            items.append(("defended_me", me, record.day, W.FEATURES["defended_me"] * defended))
+        return items
+
+    @property
+    def day(self) -> int:
+        """The current day."""
+        return self.record.day
+
+    @property
+    def known(self) -> dict[str, Role]:
+        """Roles made public (banishment reveals, murders)."""
+        return self.record.known
 
 
-_ME_FEATURE = ("accused_me", "defended_me", "voted_me")
-
-
-def _rarity(together: int, size: int) -> float:
-    """How telling one of ``together`` like actions among ``size`` players was (all of them: little)."""
-    return max(W.MIN_RARITY, 1.0 - (together - 1) / max(1, size - 1))
-
-
-def _ballot_rarity(ballots: list[dict[str, str]], ballot: int, target: str) -> float:
-    votes = ballots[ballot] if 0 <= ballot < len(ballots) else {}
-    return _rarity(sum(1 for t in votes.values() if t == target), len(votes))
+def _public_record(game_id: str, events: Sequence[Event]) -> PublicRecord:
+    """A fresh record of the public events among ``events``."""
+    record = PublicRecord(game_id)
+    for ev in events:
+        if ev.audience is None:
+            record.feed(ev)
+    return record

@@ -31,7 +31,7 @@ class Table:
         self.team = {view.me, *view.fellow_traitors}
         self.faithful = [p for p in view.alive if p not in self.team]
         alive = set(view.alive)
-        latest = [(s, t) for s, t in tracker.latest.items() if s in alive]
+        latest = [(s, t) for s, t in tracker.record.latest.items() if s in alive]
         self.votes = Counter(t for _, t in latest)  # predicted votes: each speaker's latest accusation
         self.fvotes = Counter(t for s, t in latest if s not in self.team)
         self.scores = public_scores(tracker, view.alive, 0.0)
@@ -45,9 +45,13 @@ class Table:
         votes, scores, focal = self.votes, self.scores, self.tracker.focal
         return min(pool, key=lambda p: (-votes[p], -scores.get(p, 0.0), focal(p), p))
 
+    def at_risk(self, player: str) -> bool:
+        """Whether ``player`` is a Traitor the table is really turning on (enough accusers, or a revote)."""
+        return player in self.team and (self.votes[player] >= W.AT_RISK or player in self.tracker.record.tied)
+
     def predicted(self) -> str:
         """The likely banishment now (among the tied on a revote)."""
-        tied = [p for p in self.tracker.tied if p in self.scores]
+        tied = [p for p in self.tracker.record.tied if p in self.scores]
         return self.likely(tied or list(self.scores))
 
     def scapegoat(self, pool: Sequence[str] | None = None) -> str | None:
@@ -63,11 +67,11 @@ class Table:
     def cover(self, pool: Sequence[str]) -> str:
         """The Faithful this Traitor would name if it were Faithful: public evidence, then its own hunch."""
         me_score, scores, prior = self.tracker.me_score, self.scores, self.tracker.prior
-        return min(pool, key=lambda p: (-scores.get(p, 0.0) - me_score.get(p, 0.0), prior(p), p))
+        return min(pool, key=lambda p: (-scores.get(p, 0.0) - me_score(p), prior(p), p))
 
     def danger(self, faithful: str, alive: set[str]) -> float:
         """How dangerous ``faithful`` is: accusations and votes against Traitors, recent ones more."""
-        total, pairs, day = 0.0, self.tracker.pairs, self.tracker.day
+        total, pairs, day = 0.0, self.tracker.record.pairs, self.tracker.day
         for t in self.team:
             pair = pairs.get((faithful, t))
             if pair is not None:
@@ -100,7 +104,7 @@ def banish_vote(table: Table, options: Sequence[str]) -> str:
     if not fopts:  # only Traitors to choose from: the one the table is set on
         return table.likely(options)
     likely = table.predicted()
-    if likely in table.team:
+    if table.at_risk(likely):
         if likely != table.me and likely in options and table.doomed(likely):
             return likely  # under the bus: the table has decided anyway
         return table.scapegoat(fopts) or fopts[0]  # all Traitors on one Faithful to save a fellow
@@ -116,8 +120,10 @@ def murder_vote(table: Table, options: Sequence[str]) -> str:
 
 
 def recruit_vote(tracker: Tracker, options: Sequence[str]) -> str:
-    """Recruit the least-suspected Faithful (a recruit the table trusts is safest); 'none' if nobody."""
+    """Recruit the least-suspected Faithful (a recruit the table trusts is safest) who has not declined
+    before; 'none' if nobody."""
     pool = [o for o in options if o != NO_RECRUIT]
+    pool = [o for o in pool if o not in tracker.declined] or pool
     if not pool:
         return NO_RECRUIT
     return ranked(tracker, public_scores(tracker, pool))[-1]

@@ -48,5 +48,6 @@ KNOWN = 1e6  # score of a player known to be a Traitor
 
 # The Traitors' play.
 DEFEND_FELLOW = 0.5  # chance a Traitor vouches in public for a fellow the table is turning on
+AT_RISK = 2  # accusers that put a Traitor at risk (the others then rally to a scapegoat)
 JOIN_MIN = 1  # Faithful accusers that make a Faithful "the likely outcome anyway", worth joining
 DANGER_SUSPECTED = 0.2  # a Faithful the table already suspects is less dangerous (and a scapegoat)

@@ -8,13 +8,20 @@ then delegates to the inner agent. It reads nothing but the view it is given.
 
 from __future__ import annotations
 
-from typing import Any
-
 from memory.bank import Memory
 from memory.handle import AgentMemory
-from memory.observe import baseline_reflection, game_summary, importance, new_day_started
+from memory.observe import baseline_reflection, game_summary
 from traitors.decisions import Agent, Decision, DecisionRequest, validate_decision
-from traitors.events import BeliefReported, DayStarted, Event, GameEnded
+from traitors.events import (
+    Banished,
+    BeliefReported,
+    DayStarted,
+    Event,
+    GameEnded,
+    Murdered,
+    VoteCast,
+    VoteResult,
+)
 from traitors.views import PlayerView
 
 REFLECTION_IMPORTANCE = 0.7
@@ -48,40 +55,58 @@ class MemoryAgent:
         return decision
 
     async def finish(self, view: PlayerView) -> None:
-        """Record the end of the game from the final view: the last events, the last day's reflection,
-        and the game summary carried into later games."""
-        await self.record(view, reflect=False)
+        """Record the end of the game from the final view: the last events, the last day's reflection and
+        the game summary carried into later games. A second call writes nothing."""
         ended = next((e for e in reversed(view.events) if isinstance(e, GameEnded)), None)
-        if ended is None:
-            return
-        rows = [self._row(view, ended, "belief", game_summary(view, ended), 1.0, ended.day, "end")]
-        rows.append(await self._reflection(view, ended.day, ended.seq, latest=True))
-        self.memory.add_items(rows)
+        if ended is not None and self.memory.cursor(self.identity, view.game_id) >= ended.seq:
+            return  # finished before: the game summary is stored at the GameEnded seq
+        await self.record(view, final=True)
+        if ended is not None:
+            summary = game_summary(view, ended)
+            rows = [self._row(view, ended.day, "end", "belief", summary, 1.0, ended.seq)]
+            rows.append(await self._reflection(view, ended.day, ended.seq, use_inner=True))
+            self.memory.add_item_rows(self.identity, rows)
 
-    async def record(self, view: PlayerView, reflect: bool = True) -> None:
-        """Buffer rows for the events of ``view`` not recorded yet (idempotent across retries/restarts);
-        with ``reflect``, a reflection on each day that closed among them."""
+    async def record(self, view: PlayerView, final: bool = False) -> None:
+        """Buffer rows for the events of ``view`` not recorded yet (idempotent across retries and
+        restarts). ``final``: the game is over, so days that closed after this player's elimination get
+        no reflection, and earlier ones only the baseline (no model call)."""
         fresh = self._fresh(view)
         if not fresh:
             return
-        mem, rows, belief_rows = self.memory, [], []
-        first = mem.cursor(self.identity, view.game_id) < 0
-        if first and self.handle.carry_over:
+        mem, me, game_id = self.memory, view.me, view.game_id
+        rows: list[tuple] = []
+        if self.handle.carry_over and mem.cursor(self.identity, game_id) < 0:
             rows.extend(self._reputation(view))
+        out = None  # the seq at which this player left the game (a player who acts is still in it)
+        if final:
+            gone = (e.seq for e in view.events if isinstance(e, Banished | Murdered) and e.player == me)
+            out = next(gone, None)
+        starts, votes, ident = [], [], self.identity
         for ev in fresh:
-            if isinstance(ev, BeliefReported) and ev.observer == view.me:
-                rows.append(self._row(view, ev, "belief", mem.render(ev), importance(ev, view.me)))
-                belief_rows.extend(self._beliefs(view, ev))
-            else:
-                rows.append(self._row(view, ev, "observation", mem.render(ev), importance(ev, view.me)))
-        closed = new_day_started(fresh) if reflect else []
-        for i, day in enumerate(closed):
-            start = next(e for e in fresh if isinstance(e, DayStarted) and e.day == day)
-            rows.append(await self._reflection(view, day - 1, start.seq, latest=i == len(closed) - 1))
-        mem.advance(self.identity, view.game_id, fresh[-1].seq)
-        self._pos[view.game_id] = (len(view.events), view.events[-1].seq)
-        mem.add_beliefs(belief_rows)
-        mem.add_items(rows)
+            kind = "observation"
+            if isinstance(ev, VoteCast):
+                votes.append(ev)  # a ballot's votes are shown together, then its result: one note
+                continue
+            if isinstance(ev, BeliefReported) and ev.observer == me:
+                kind = "belief"
+                mem.add_beliefs(self._beliefs(ev))
+            elif isinstance(ev, DayStarted) and ev.day >= 2 and (out is None or ev.seq < out):
+                starts.append(ev)
+            n = mem.note(ev, votes if isinstance(ev, VoteResult) else ())
+            votes = [] if isinstance(ev, VoteResult) else votes
+            rows.append((ident, game_id, me, ev.day, ev.phase, kind, n.text, n.importance(me), ev.seq))
+        for ev in votes:  # votes without their result (never from the engine): one note each
+            n = mem.note(ev)
+            rows.append(
+                (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq)
+            )
+        for i, start in enumerate(starts):
+            latest = i == len(starts) - 1 and not final
+            rows.append(await self._reflection(view, start.day - 1, start.seq, use_inner=latest))
+        mem.advance(self.identity, game_id, fresh[-1].seq)
+        self._pos[game_id] = (len(view.events), view.events[-1].seq)
+        mem.add_item_rows(self.identity, rows)
 
     def _fresh(self, view: PlayerView) -> list[Event]:
         events = view.events
@@ -93,78 +118,35 @@ class MemoryAgent:
         cursor = self.memory.cursor(self.identity, view.game_id)
         return [e for e in events if e.seq > cursor]
 
-    async def _reflection(self, view: PlayerView, day: int, seq: int, latest: bool) -> dict[str, Any]:
+    async def _reflection(self, view: PlayerView, day: int, seq: int, use_inner: bool) -> tuple:
         reflect = getattr(self.inner, "reflect", None)
         text = ""
-        if latest and callable(reflect):
+        if use_inner and callable(reflect):
             text = str(await reflect(view) or "").strip()
         text = text or baseline_reflection(view, day)
-        return {
-            **self._base(view, day, "night", seq),
-            "kind": "reflection",
-            "content": text,
-            "importance": REFLECTION_IMPORTANCE,
-        }
+        return self._row(view, day, "night", "reflection", text, REFLECTION_IMPORTANCE, seq)
 
-    def _reputation(self, view: PlayerView) -> list[dict[str, Any]]:
-        known = self.memory.reputation(self.identity, exclude_game=view.game_id)
-        parts = [
-            f"{p}: met in {r['games']} earlier games, a Traitor in {r['traitor']}"
-            + (f", my last P(traitor) {r['mean_p']:.0%} on average" if r["mean_p"] == r["mean_p"] else "")
-            for p, r in known.items()
-            if p in view.players and p != view.me and r["games"]
-        ]
+    def _reputation(self, view: PlayerView) -> list[tuple]:
+        known = self.handle.reputation(view)
+        parts = []
+        for p, r in known.items():
+            if r["games"]:
+                mean = (
+                    f", my last P(traitor) {r['mean_p']:.0%} on average" if r["mean_p"] == r["mean_p"] else ""
+                )
+                parts.append(f"{p}: met in {r['games']} earlier games, a Traitor in {r['traitor']}{mean}")
         if not parts:
             return []
         text = "From earlier games: " + "; ".join(parts) + "."
-        return [
-            {
-                **self._base(view, 0, "setup", -1),
-                "kind": "belief",
-                "content": text,
-                "importance": REPUTATION_IMPORTANCE,
-            }
-        ]
+        return [self._row(view, 0, "setup", "belief", text, REPUTATION_IMPORTANCE, -1)]
 
-    def _beliefs(self, view: PlayerView, ev: BeliefReported) -> list[dict[str, Any]]:
-        rationale = self._rationale.pop((view.game_id, ev.day), "")
+    def _beliefs(self, ev: BeliefReported) -> list[tuple]:
+        why = self._rationale.pop((ev.game_id, ev.day), "")
         return [
-            {
-                "game_id": ev.game_id,
-                "seq": ev.seq,
-                "day": ev.day,
-                "observer": ev.observer,
-                "identity": self.identity,
-                "target": target,
-                "p_traitor": p,
-                "rationale": rationale,
-            }
-            for target, p in ev.beliefs.items()
+            (ev.game_id, ev.seq, ev.day, ev.observer, self.identity, t, p, why) for t, p in ev.beliefs.items()
         ]
-
-    def _base(self, view: PlayerView, day: int, phase: str, seq: int) -> dict[str, Any]:
-        return {
-            "identity": self.identity,
-            "game_id": view.game_id,
-            "player": view.me,
-            "day": day,
-            "phase": phase,
-            "source_seq": seq,
-        }
 
     def _row(
-        self,
-        view: PlayerView,
-        ev: Event,
-        kind: str,
-        content: str,
-        imp: float,
-        day: int | None = None,
-        phase: str | None = None,
-    ) -> dict[str, Any]:
-        return {
-            **self._base(view, ev.day if day is None else day, phase or ev.phase, ev.seq),
-            "kind": kind,
-            "content": content,
-            "importance": imp,
-        }
+        self, view: PlayerView, day: int, phase: str, kind: str, text: str, imp: float, seq: int
+    ) -> tuple:
+        return (self.identity, view.game_id, view.me, day, phase, kind, text, imp, seq)

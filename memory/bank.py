@@ -1,8 +1,10 @@
 """``Memory``: the SQL memory of every agent in one database — buffered writes, reads, ranked recall.
 
-Writes are buffered and flushed in one transaction per phase: ``Memory`` is also an event sink, so
-putting it after the event store in the runner's ``Tee`` flushes each phase's memory right after that
-phase's events are stored (and ``retrieve`` flushes first, so an agent always recalls what it wrote).
+Rows are buffered in process and written in one transaction once ``flush_every`` rows are waiting (at a
+phase boundary), at the end of each game, and before the table reads. ``Memory`` is an event sink: put it
+after the event store in the runner's ``Tee``; it learns there which events are stored and never writes a
+row before its source event is, so a crash loses only buffered rows, and a resumed game writes them again
+from its players' views. ``retrieve`` ranks buffered rows too: an agent always recalls what it has seen.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
+from memory import reads
 from memory.embed import Embedder
-from memory.observe import render, traitors_in_summary
+from memory.observe import Note, ballot_note, note
 from memory.retrieval import Recalled, ScopeIndex
 from memory.scoring import Weights, approx_tokens, when
-from memory.tables import beliefs, create_tables, insert_ignoring_duplicates, memory_items
-from traitors.events import Event
+from memory.tables import BELIEF_COLUMNS, ITEM_COLUMNS, beliefs, create_tables, insert_rows, memory_items
+from traitors.events import Event, VoteCast, VoteResult
 from traitors.store import open_engine
 
 _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
@@ -35,17 +38,20 @@ class Memory:
         weights: Weights | None = None,
         count_tokens: Callable[[str], int] = approx_tokens,
         embedder: Embedder | None = None,
-        flush_every: int = 20_000,
+        flush_every: int = 5_000,
     ) -> None:
         self.engine = target if isinstance(target, Engine) else open_engine(target)
         create_tables(self.engine)
         self.weights, self.count_tokens, self.embedder = weights or Weights(), count_tokens, embedder
         self.flush_every = flush_every
-        self._items: list[dict[str, Any]] = []
-        self._beliefs: list[dict[str, Any]] = []
+        self.pending: dict[str, list[tuple]] = {}  # identity -> item rows (ITEM_COLUMNS order)
+        self.generation = 0  # bumped on each flush (indexes re-read the pending lists)
+        self._n_pending = 0
+        self._beliefs: list[tuple] = []
         self._cursors: dict[tuple[str, str], int] = {}
+        self._stored: dict[str, int] = {}  # game_id -> last stored event seq (games seen by the sink)
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
-        self._texts: dict[tuple[str, int], str] = {}
+        self._notes: dict[tuple[str, int], Note] = {}
 
     @classmethod
     def for_engine(cls, engine: Engine) -> Memory:
@@ -55,60 +61,76 @@ class Memory:
             memory = _SHARED[engine] = cls(engine)
         return memory
 
-    def render(self, event: Event) -> str:
-        """The observation text of ``event`` (cached: every player who saw it gets the same line)."""
+    def note(self, event: Event, votes: Sequence[VoteCast] = ()) -> Note:
+        """The memory note of ``event``, or of a ballot when ``event`` is its result and ``votes`` its
+        votes (cached: every player who saw it gets the same note)."""
         key = (event.game_id, event.seq)
-        text = self._texts.get(key)
-        if text is None:
-            if len(self._texts) > 100_000:
-                self._texts.clear()
-            text = self._texts[key] = render(event)
-        return text
+        found = self._notes.get(key)
+        if found is None:
+            if len(self._notes) > 100_000:
+                self._notes.clear()
+            found = ballot_note(votes, event) if isinstance(event, VoteResult) and votes else note(event)
+            self._notes[key] = found
+        return found
 
     # -- writing ------------------------------------------------------------------------------------------
 
     def cursor(self, identity: str, game_id: str) -> int:
-        """The highest event seq already observed by ``identity`` in ``game_id`` (-1 if none); read from
-        the database on first use, so a restarted process never writes an observation twice."""
+        """The highest event seq ``identity`` has observed in ``game_id`` (-1 if none); read from the
+        database once per game on first use, so a restarted process never observes an event twice."""
         key = (identity, game_id)
         if key not in self._cursors:
-            t = memory_items.c
             with self.engine.connect() as conn:
-                top = conn.execute(
-                    select(func.max(t.source_seq)).where(
-                        t.identity == identity, t.game_id == game_id, t.kind.in_(("observation", "belief"))
-                    )
-                ).scalar()
-            self._cursors[key] = -1 if top is None else int(top)
+                for ident, top in reads.read_cursors(conn, game_id).items():
+                    self._cursors.setdefault((ident, game_id), top)
+            self._cursors.setdefault(key, -1)
         return self._cursors[key]
 
     def advance(self, identity: str, game_id: str, seq: int) -> None:
-        """Record that events up to ``seq`` are observed (called with the rows that observe them)."""
+        """Record that ``identity`` has observed the events of ``game_id`` up to ``seq``."""
         self._cursors[(identity, game_id)] = max(self.cursor(identity, game_id), seq)
 
-    def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Buffer memory-item rows (columns of ``memory_items`` except ``id``)."""
-        self._items.extend(rows)
-        if len(self._items) + len(self._beliefs) >= self.flush_every:
-            self.flush()
+    def add_item_rows(self, identity: str, rows: Sequence[tuple]) -> None:
+        """Buffer memory items of one identity, as tuples in ``ITEM_COLUMNS`` order (the fast path)."""
+        self.pending.setdefault(identity, []).extend(rows)
+        self._n_pending += len(rows)
 
-    def add_beliefs(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Buffer belief rows (columns of ``beliefs`` except ``id``)."""
-        self._beliefs.extend(rows)
+    def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Buffer memory items given as mappings of ``ITEM_COLUMNS``."""
+        for row in rows:
+            self.add_item_rows(row["identity"], [tuple(row[c] for c in ITEM_COLUMNS)])
+
+    def add_beliefs(self, rows: Sequence[tuple | dict[str, Any]]) -> None:
+        """Buffer belief rows (tuples in ``BELIEF_COLUMNS`` order, or mappings)."""
+        self._beliefs.extend(r if isinstance(r, tuple) else tuple(r[c] for c in BELIEF_COLUMNS) for r in rows)
+        self._n_pending += len(rows)
 
     def flush(self) -> None:
-        """Write everything buffered in one transaction (rows already stored are skipped)."""
-        if not self._items and not self._beliefs:
+        """Write in one transaction every buffered row whose source event is stored (rows already in the
+        database are skipped); rows of a phase still being played stay buffered."""
+        if not self._n_pending:
             return
-        items, rows = self._items, self._beliefs
-        self._items, self._beliefs = [], []
+        stored, big = self._stored, 1 << 62
+        ready, later = [], {}
+        for identity, rows in self.pending.items():
+            for row in rows:  # ITEM_COLUMNS: game_id at 1, source_seq at 8
+                (ready if row[8] <= stored.get(row[1], big) else later.setdefault(identity, [])).append(row)
+        ready_beliefs = [r for r in self._beliefs if r[1] <= stored.get(r[0], big)]
+        later_beliefs = [r for r in self._beliefs if r[1] > stored.get(r[0], big)]
         with self.engine.begin() as conn:
-            insert_ignoring_duplicates(conn, memory_items, items)
-            insert_ignoring_duplicates(conn, beliefs, rows)
+            insert_rows(conn, memory_items, ITEM_COLUMNS, ready)
+            insert_rows(conn, beliefs, BELIEF_COLUMNS, ready_beliefs)
+        self.pending, self._beliefs = later, later_beliefs
+        self._n_pending = sum(map(len, later.values())) + len(later_beliefs)
+        self.generation += 1
 
-    def append(self, events: Sequence[object]) -> None:
-        """Event-sink hook: a phase's events were stored, so flush this phase's memory."""
-        self.flush()
+    def append(self, events: Sequence[Event]) -> None:
+        """Event-sink hook, called after each phase's events are stored: note them, and flush once
+        ``flush_every`` rows wait."""
+        if events:
+            self._stored[events[-1].game_id] = events[-1].seq
+        if self._n_pending >= self.flush_every:
+            self.flush()
 
     def close(self) -> None:
         """Flush what is buffered (the engine belongs to the caller when one was given)."""
@@ -131,83 +153,29 @@ class Memory:
         """The items of ``identity`` that best match ``query`` at (``day``, ``phase``) of ``game_id``:
         at most ``k`` items and ``token_budget`` tokens; with ``carry_over`` also the long-term items
         (reflections, plans, belief summaries) of its earlier games."""
-        self.flush()
         key = (identity, game_id, carry_over)
         index = self._indexes.get(key)
         if index is None:
             index = self._indexes[key] = ScopeIndex(identity, game_id, carry_over, self.embedder)
         with self.engine.connect() as conn:
-            index.refresh(conn)
+            index.refresh(conn, self.pending.get(identity, ()), self.generation)
         return index.query(query, when(day, phase), self.weights, k, token_budget, self.count_tokens)
 
     def items(self, game_id: str, player: str | None = None, identity: str | None = None) -> list[dict]:
-        """Memory items of one game (of one player or identity), in day then write order."""
+        """Memory items of one game (of one player or identity), by day then source event."""
         self.flush()
-        t = memory_items.c
-        query = select(memory_items).where(t.game_id == game_id)
-        if player is not None:
-            query = query.where(t.player == player)
-        if identity is not None:
-            query = query.where(t.identity == identity)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(t.day, t.source_seq, t.id))]
+            return reads.read_items(conn, game_id, player, identity)
 
     def beliefs(self, game_id: str, observer: str | None = None) -> list[dict]:
         """Belief rows of one game (of one observer), in report order."""
         self.flush()
-        t = beliefs.c
-        query = select(beliefs).where(t.game_id == game_id)
-        if observer is not None:
-            query = query.where(t.observer == observer)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(t.seq, t.target))]
+            return reads.read_beliefs(conn, game_id, observer)
 
     def reputation(self, identity: str, exclude_game: str) -> dict[str, dict[str, float]]:
-        """What ``identity`` learnt about recurring players in its other games: per player name, the games
-        it met them in, how often they turned out to be a Traitor, and its mean last P(traitor)."""
+        """What ``identity`` learnt about recurring players in its other games (see
+        :func:`memory.reads.read_reputation`)."""
         self.flush()
-        t = memory_items.c
         with self.engine.connect() as conn:
-            ends = conn.execute(
-                select(t.game_id, t.content).where(
-                    t.identity == identity,
-                    t.kind == "belief",
-                    t.game_id != exclude_game,
-                    t.content.startswith("Game over"),
-                )
-            ).all()
-            b = beliefs.c
-            last = (
-                select(b.game_id, func.max(b.seq).label("seq"))
-                .where(b.identity == identity, b.game_id != exclude_game)
-                .group_by(b.game_id)
-                .subquery()
-            )
-            final = conn.execute(
-                select(b.target, b.p_traitor).join(
-                    last, (b.game_id == last.c.game_id) & (b.seq == last.c.seq)
-                )
-            ).all()
-        return _summarise(ends, final)
-
-
-def _summarise(ends: Sequence[Any], final: Sequence[Any]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for _, content in ends:
-        traitors, players = traitors_in_summary(content)
-        for p in players:
-            rec = out.setdefault(p, {"games": 0, "traitor": 0, "p_sum": 0.0, "p_n": 0})
-            rec["games"] += 1
-            rec["traitor"] += p in traitors
-    for target, p in final:
-        rec = out.setdefault(target, {"games": 0, "traitor": 0, "p_sum": 0.0, "p_n": 0})
-        rec["p_sum"] += p
-        rec["p_n"] += 1
-    return {
-        name: {
-            "games": r["games"],
-            "traitor": r["traitor"],
-            "mean_p": round(r["p_sum"] / r["p_n"], 3) if r["p_n"] else float("nan"),
-        }
-        for name, r in sorted(out.items())
-    }
+            return reads.read_reputation(conn, identity, exclude_game)

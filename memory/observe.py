@@ -1,16 +1,17 @@
-"""What a player's memory says about an event it saw: one line of text and an importance in [0, 1], and
-the baseline end-of-day reflection. Everything here reads only a :class:`~traitors.views.PlayerView`."""
+"""What a player's memory says about an event it saw — a :class:`Note`: one line of text and an importance
+in [0, 1] — and the baseline end-of-day reflection and end-of-game summary. Everything here reads only
+events of a :class:`~traitors.views.PlayerView`."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from traitors.events import (
     Banished,
     BeliefReported,
-    DayStarted,
     Event,
     GameEnded,
     Murdered,
@@ -19,6 +20,7 @@ from traitors.events import (
     ShieldAwarded,
     Statement,
     VoteCast,
+    VoteResult,
 )
 from traitors.transcript import describe
 from traitors.views import PlayerView
@@ -38,15 +40,65 @@ _BASE = {
     "recruit_answered": 0.9,
     "game_ended": 1.0,
 }
-_VERB = {"banish": "to banish", "murder": "to murder", "recruit": "to recruit", "endgame": ":"}
+_BALLOT = {"banish": "Banishment vote", "murder": "Murder vote", "recruit": "Recruitment vote"}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What an event (or a ballot) becomes in memory: one line, a base importance, and a higher
+    importance for the players it concerns."""
+
+    text: str
+    base: float
+    personal: dict[str, float] = field(default_factory=dict)
+
+    def importance(self, me: str) -> float:
+        """Importance of this note to ``me``."""
+        return self.personal.get(me, self.base)
+
+
+def note(event: Event) -> Note:
+    """The memory note of one event (the same for every player who saw it)."""
+    base = _BASE.get(event.type, 0.3)
+    if isinstance(event, Statement):
+        base = 0.6 if event.channel == "traitors" else base
+        personal = {p: min(1.0, base + 0.2) for p in event.defends}
+        personal.update({p: min(1.0, base + 0.4) for p in event.accuses})
+        return Note(render(event), base, personal)
+    if isinstance(event, VoteCast):
+        return Note(render(event), base, {event.target: 0.6} if event.target else {})
+    if isinstance(event, Banished) and event.revealed_role == "traitor":
+        return Note(render(event), 1.0)
+    if isinstance(event, ShieldAwarded | RecruitOffered | RecruitAnswered):
+        return Note(render(event), base, {event.player: min(1.0, base + 0.2)})
+    return Note(render(event), base)
+
+
+def ballot_note(votes: Sequence[VoteCast], result: VoteResult) -> Note:
+    """One note for a ballot: every vote cast and the result (votes are cast and shown together)."""
+    head = _BALLOT.get(result.kind, "Endgame vote") + (
+        f" (ballot {result.ballot})" if result.ballot > 1 else ""
+    )
+    cast = ", ".join(f"{v.voter}→{v.target if v.valid else '(invalid)'}" for v in votes)
+    outcome = {
+        "decided": f"{result.target} chosen",
+        "tie": f"tie between {', '.join(result.tied)}",
+        "tie_broken": f"still tied, {result.target} chosen by lot",
+        "no_decision": "no decision",
+    }[result.outcome]
+    personal = {v.voter: 0.5 for v in votes}
+    personal.update({v.target: 0.7 for v in votes if v.target})
+    if result.target:
+        personal[result.target] = 0.8
+    return Note(f"{head}: {cast}. Result: {outcome}.", 0.4, personal)
 
 
 def render(event: Event) -> str:
-    """One plain line for ``event`` (the same for every player who saw it)."""
+    """One plain line for ``event``."""
     if isinstance(event, VoteCast):
         target = event.target if event.valid else "(invalid)"
         ballot = f" (ballot {event.ballot})" if event.ballot > 1 else ""
-        return f"{event.voter} voted {_VERB[event.kind]} {target}{ballot}".replace(" : ", ": ")
+        return f"{event.voter} voted {event.kind} {target}{ballot}"
     if isinstance(event, BeliefReported):
         ranked = sorted(event.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))
         return f"Day {event.day}, I believed P(traitor): " + ", ".join(f"{p} {v:.0%}" for p, v in ranked)
@@ -54,25 +106,6 @@ def render(event: Event) -> str:
         traitors = ", ".join(sorted(p for p, r in event.roles.items() if r == "traitor"))
         return f"Game over on day {event.day}: the {event.winner} win; the Traitors were {traitors}."
     return describe(event) or event.type.replace("_", " ")
-
-
-def importance(event: Event, me: str) -> float:
-    """How much ``event`` matters to ``me``: a base per event type, raised when it concerns ``me``."""
-    base = _BASE.get(event.type, 0.3)
-    if isinstance(event, Statement):
-        if event.channel == "traitors":
-            base = 0.6
-        if me in event.accuses:
-            base += 0.4
-        elif me in event.defends:
-            base += 0.2
-    elif isinstance(event, VoteCast) and event.target == me:
-        base += 0.3
-    elif isinstance(event, Banished) and event.revealed_role == "traitor":
-        base = 1.0
-    elif isinstance(event, ShieldAwarded | RecruitOffered | RecruitAnswered) and event.player == me:
-        base = min(1.0, base + 0.2)
-    return round(min(1.0, base), 3)
 
 
 def day_events(view: PlayerView, day: int) -> list[Event]:
@@ -111,11 +144,6 @@ def baseline_reflection(view: PlayerView, day: int) -> str:
 
 def _top(counts: Counter[str], n: int = 3) -> str:
     return ", ".join(f"{p} ({c})" for p, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
-
-
-def new_day_started(events: Sequence[Event]) -> list[int]:
-    """Days (≥ 2) that began among ``events``: each closes the previous day, which gets a reflection."""
-    return [e.day for e in events if isinstance(e, DayStarted) and e.day >= 2]
 
 
 _SUMMARY = re.compile(r"the Traitors were (?P<traitors>[^.]*)\. Players: (?P<players>[^.]*)\.")

@@ -1,13 +1,16 @@
 """Ranked recall for one agent: an in-process index per scope, refreshed from SQL, scored and packed.
 
 A scope is one identity's items of one game, plus (with carry-over) the long-term kinds from its earlier
-games. The index is a cache: it reads only rows with ``id`` above the last one it holds, so it stays
-correct with other writers and is rebuilt from the database after a restart. Items of earlier games are
+games. The index is a cache: it reads only rows with ``id`` above the last one it holds (so it stays
+correct with other writers and is rebuilt from the database after a restart), plus the rows still
+buffered in process; an item is known by (game, source event, kind), so a buffered row that is written
+later is not counted twice. Items of earlier games are
 older than any item of the current game: their age is ``now + games_back + (their game's last day - t)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,31 +48,45 @@ class ScopeIndex:
         self.identity, self.game_id, self.carry_over = identity, game_id, carry_over
         self.embedder = embedder
         self.rows: list[tuple] = []
+        self.keys: set[tuple[str, int, str]] = set()
         self.games: dict[str, int] = {}
         self.last_id = 0
+        self._pending_seen = (-1, 0)  # (flush generation, rows of the pending list consumed)
         self.bm25 = Bm25Index()
         self.vectors: list[np.ndarray] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
 
-    def refresh(self, conn: Connection) -> None:
-        """Read the rows added since the last refresh."""
+    def refresh(self, conn: Connection, pending: Sequence[tuple] = (), generation: int = 0) -> None:
+        """Take in the rows written since the last refresh, then the buffered ``pending`` rows of this
+        identity (``ITEM_COLUMNS`` tuples; ``generation`` tells when that buffer was flushed)."""
         t = memory_items.c
         scope = t.game_id == self.game_id
         if self.carry_over:
             scope = or_(scope, t.kind.in_(LONG_TERM))
         columns = (t[c] for c in _COLUMNS)
         query = select(*columns).where(t.identity == self.identity, scope, t.id > self.last_id)
-        fresh = conn.execute(query.order_by(t.id)).all()
-        if not fresh:
-            return
+        fresh = [tuple(r) for r in conn.execute(query.order_by(t.id))]
+        if fresh:
+            self.last_id = fresh[-1][0]
+        gen, seen = self._pending_seen
+        start = seen if gen == generation else 0
+        for p in pending[start:]:  # identity, game_id, player, day, phase, kind, content, importance, seq
+            if p[1] == self.game_id or (self.carry_over and p[5] in LONG_TERM):
+                fresh.append((0, p[1], p[3], p[4], p[5], p[6], p[7], p[8]))
+        self._pending_seen = (generation, len(pending))
+        added = []
         for row in fresh:
-            self.rows.append(tuple(row))
-            self.games.setdefault(row[1], len(self.games))
-            self.bm25.add(row[5])
-        if self.embedder is not None:
-            self.vectors.extend(self.embedder.embed([r[5] for r in fresh]))
-        self.last_id = fresh[-1][0]
-        self._arrays = None
+            key = (row[1], row[7], row[4])
+            if key not in self.keys:
+                self.keys.add(key)
+                self.rows.append(row)
+                self.games.setdefault(row[1], len(self.games))
+                self.bm25.add(row[5])
+                added.append(row[5])
+        if added and self.embedder is not None:
+            self.vectors.extend(self.embedder.embed(added))
+        if added:
+            self._arrays = None
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """(times, importance, game index, day, source_seq) as arrays, cached until the next refresh."""

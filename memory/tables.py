@@ -1,7 +1,8 @@
 """The memory tables, in the same database as the events: ``memory_items`` and ``beliefs``.
 
-Both are append-only and idempotent: ``memory_items`` is unique on (identity, game_id, source_seq, kind) and
-``beliefs`` on (game_id, seq, target), so a resumed game that re-runs a phase writes nothing twice.
+Both are append-only and idempotent: ``memory_items`` is unique on (game_id, identity, source_seq, kind) and
+``beliefs`` on (game_id, seq, target), so a resumed game that re-runs a phase writes nothing twice. The
+unique indexes also serve the per-game reads; only the carry-over reads need one more index each.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
+    text,
 )
 
 #: What a memory item is: something seen, a day's reflection, an agent's plan, or a belief summary.
@@ -44,9 +46,14 @@ memory_items = Table(
     Column("content", Text, nullable=False),
     Column("importance", Float, nullable=False),
     Column("source_seq", Integer, nullable=False),
-    UniqueConstraint("identity", "game_id", "source_seq", "kind", name="uq_memory_items_source"),
-    Index("ix_memory_items_scope", "identity", "game_id", "id"),
-    Index("ix_memory_items_player", "game_id", "player", "day"),
+    UniqueConstraint("game_id", "identity", "source_seq", "kind", name="uq_memory_items_source"),
+    # carry-over reads an identity's long-term items of every game: a partial index keeps writes cheap
+    Index(
+        "ix_memory_items_long_term",
+        "identity",
+        sqlite_where=text("kind != 'observation'"),
+        postgresql_where=text("kind != 'observation'"),
+    ),
 )
 
 beliefs = Table(
@@ -62,9 +69,22 @@ beliefs = Table(
     Column("p_traitor", Float, nullable=False),
     Column("rationale", String(256), nullable=False, default=""),
     UniqueConstraint("game_id", "seq", "target", name="uq_beliefs_report"),
-    Index("ix_beliefs_observer", "game_id", "observer", "day"),
-    Index("ix_beliefs_identity", "identity", "target"),
+    Index("ix_beliefs_identity", "identity", "game_id"),
 )
+
+
+ITEM_COLUMNS = (
+    "identity",
+    "game_id",
+    "player",
+    "day",
+    "phase",
+    "kind",
+    "content",
+    "importance",
+    "source_seq",
+)
+BELIEF_COLUMNS = ("game_id", "seq", "day", "observer", "identity", "target", "p_traitor", "rationale")
 
 
 def create_tables(engine: Engine) -> None:
@@ -72,17 +92,37 @@ def create_tables(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` in one statement, skipping rows that hit a unique constraint (SQLite, PostgreSQL;
-    other dialects fall back to a plain insert)."""
+_SQL: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _insert_sql(conn: Connection, table: Table, columns: Sequence[str]) -> tuple[str, tuple[str, ...] | None]:
+    """The dialect's INSERT ... ON CONFLICT DO NOTHING for ``columns`` (compiled once per dialect), and the
+    parameter order when the driver's parameters are positional."""
+    key = (conn.dialect.name, table.name)
+    if key not in _SQL:
+        if conn.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        elif conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            dialect_insert = None
+        stmt = insert(table) if dialect_insert is None else dialect_insert(table).on_conflict_do_nothing()
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        _SQL[key] = (str(compiled), tuple(compiled.positiontup) if compiled.positional else None)
+    return _SQL[key]
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) with one driver-level executemany, skipping rows that
+    hit a unique constraint (SQLite, PostgreSQL; other dialects insert plainly)."""
     if not rows:
         return
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    sql, order = _insert_sql(conn, table, columns)
+    if order is None:
+        params: list[Any] = [dict(zip(columns, r, strict=True)) for r in rows]
+    elif tuple(order) == tuple(columns):
+        params = list(rows)
     else:
-        conn.execute(insert(table), list(rows))
-        return
-    conn.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
+        where = [columns.index(c) for c in order]
+        params = [tuple(r[i] for i in where) for r in rows]
+    conn.exec_driver_sql(sql, params)

@@ -164,6 +164,7 @@ def test_memory_survives_a_restart(db_url: str) -> None:
         ]
     )
     before = [(r.content, r.score) for r in recall(first, "Bea fact 7", k=5)]
+    first.close()  # what a process writes before it stops (buffered rows are lost in a crash)
     first.engine.dispose()
     second = Memory(create_engine(db_url))
     assert [(r.content, r.score) for r in recall(second, "Bea fact 7", k=5)] == before

@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from memory import Memory, MemoryAgent
-from memory.observe import render
+from memory.observe import ballot_note, note
 from traitors import runner
 from traitors.cli import app
 from traitors.config import Scenario
 from traitors.decisions import Decision, DecisionRequest
-from traitors.events import BeliefReported, Event, RecruitAnswered
+from traitors.events import BeliefReported, Event, RecruitAnswered, VoteCast, VoteResult
 from traitors.store import Store
 from traitors.views import PlayerView
 
@@ -28,17 +28,33 @@ CLASSIC = Scenario(
     missions={"enabled": True},
     endgame={"enabled": True, "at_players": 5},
 )
-SECRET_MARKERS = ("[Traitors]", "voted to murder", "voted to recruit", "was shielded: the murder failed")
+SECRET_MARKERS = ("[Traitors]", "Murder vote", "Recruitment vote", "was shielded: the murder failed")
 
 
 def play(store: Store, scenario: Scenario, seed: int, agents: str = "heuristic", **kw: object):
     return asyncio.run(runner.play_game(scenario, seed, agents=agents, store=store, game_id=f"g{seed}", **kw))
 
 
+def notes(events: Sequence[Event]) -> list[tuple[Event, str]]:
+    """Each event with its memory text (a ballot's result with the note of the whole ballot)."""
+    out, votes = [], []
+    for e in events:
+        if isinstance(e, VoteCast):
+            votes.append(e)
+            out.append((e, note(e).text))
+        elif isinstance(e, VoteResult):
+            out.append((e, ballot_note([v for v in votes if v.audience == e.audience], e).text))
+            votes = [v for v in votes if v.audience != e.audience]
+        else:
+            out.append((e, note(e).text))
+    return out
+
+
 def secret_texts(events: Sequence[Event], player: str) -> set[str]:
-    """Lines of events this player did not see, that are not also the line of an event it saw."""
-    hidden = {render(e) for e in events if not e.visible_to(player)}
-    return hidden - {render(e) for e in events if e.visible_to(player)}
+    """Memory texts of events this player did not see, that are not also the text of an event it saw."""
+    texts = notes(events)
+    hidden = {t for e, t in texts if not e.visible_to(player)}
+    return hidden - {t for e, t in texts if e.visible_to(player)}
 
 
 @pytest.mark.parametrize(

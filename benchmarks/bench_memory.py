@@ -1,0 +1,172 @@
+"""Memory benchmarks: retrieval latency for an agent with 10,000 items, and what memory writing adds to an
+offline game stored in SQLite.
+
+    python benchmarks/bench_memory.py --items 10000 --queries 300 --games 200
+
+Retrieval: items are real observation lines (from heuristic games) spread over 50 days of one game (and,
+separately, over 100 earlier games with carry-over). "cold" includes reading the rows and building the
+index after a restart; "warm" is a query once the index is in memory (new rows are still read each query).
+Writing: the same seeds played with ``memory=False`` and ``memory=True`` into fresh SQLite files, in
+alternating rounds, one process, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from memory import Memory
+from traitors.config import load_scenario
+from traitors.runner import play_game
+from traitors.store import Store
+
+QUERIES = (
+    "who accused Bea",
+    "votes against me",
+    "Traitor banished revealed",
+    "murdered in the night",
+    "Dana defended Eli",
+    "who voted to banish Fay",
+    "suspicious behaviour",
+    "my top suspects",
+)
+
+
+def corpus(tmp: Path, games: int = 3) -> list[str]:
+    """Observation lines of a few heuristic games (the realistic vocabulary for the synthetic agent)."""
+    with Store(f"sqlite:///{tmp / 'corpus.db'}") as store:
+        for seed in range(games):
+            asyncio.run(play_game("paper", seed, store=store, game_id=f"c{seed}"))
+        rows = Memory.for_engine(store.engine).items("c0") + Memory.for_engine(store.engine).items("c1")
+    return sorted({r["content"] for r in rows})
+
+
+def fill(memory: Memory, lines: list[str], n: int, games: int) -> None:
+    """``n`` items of identity ``bench|Alex``: one game of 50 days, or ``games`` games with carry-over kinds."""
+    kinds = ("observation", "observation", "observation", "reflection", "belief")
+    rows = []
+    for i in range(n):
+        game = "now" if games == 1 else ("now" if i >= n - n // games else f"old{i * games // n:03d}")
+        kind = kinds[i % len(kinds)] if game != "now" else "observation"
+        rows.append(
+            {
+                "identity": "bench|Alex",
+                "game_id": game,
+                "player": "Alex",
+                "day": 1 + (i * 50 // n) % 50,
+                "phase": ("breakfast", "roundtable", "night")[i % 3],
+                "kind": kind,
+                "content": lines[i % len(lines)],
+                "importance": round((i * 7919 % 100) / 100, 2),
+                "source_seq": i,
+            }
+        )
+    memory.add_items(rows)
+    memory.flush()
+
+
+def bench_retrieval(tmp: Path, items: int, queries: int) -> list[dict]:
+    """Cold and warm latency (ms) of ``retrieve`` with k=10 and a 800-token budget."""
+    lines = corpus(tmp)
+    out = []
+    for label, games, carry in (
+        ("one game, 50 days", 1, False),
+        ("carry-over, 100 earlier games", 101, True),
+    ):
+        url = f"sqlite:///{tmp / f'ret{games}.db'}"
+        fill(Memory(url), lines, items, games)
+        memory = Memory(url)  # a fresh process: empty caches
+        start = time.perf_counter()
+        memory.retrieve(
+            "bench|Alex", QUERIES[0], game_id="now", day=50, k=10, token_budget=800, carry_over=carry
+        )
+        cold = (time.perf_counter() - start) * 1000
+        times = []
+        for q in range(queries):
+            start = time.perf_counter()
+            got = memory.retrieve(
+                "bench|Alex",
+                QUERIES[q % len(QUERIES)],
+                game_id="now",
+                day=50,
+                k=10,
+                token_budget=800,
+                carry_over=carry,
+            )
+            times.append((time.perf_counter() - start) * 1000)
+            assert sum(r.tokens for r in got) <= 800 and len(got) <= 10
+        scope = len(memory._indexes[("bench|Alex", "now", carry)].rows)
+        times.sort()
+        out.append(
+            {
+                "scope": label,
+                "items": scope,
+                "cold_ms": cold,
+                "p50_ms": statistics.median(times),
+                "p95_ms": times[int(0.95 * len(times)) - 1],
+                "max_ms": times[-1],
+            }
+        )
+    return out
+
+
+def bench_writing(tmp: Path, games: int, rounds: int) -> dict:
+    """Seconds per game with memory off and on (best of ``rounds`` alternating rounds), rows written."""
+    scenario = load_scenario("paper")
+    best = {False: float("inf"), True: float("inf")}
+    rows = 0
+    for r in range(rounds):
+        for memory_on in (False, True):
+            with Store(f"sqlite:///{tmp / f'w{r}{memory_on}.db'}") as store:
+
+                async def run(store: Store = store, memory_on: bool = memory_on) -> None:
+                    for seed in range(games):
+                        await play_game(scenario, seed, store=store, game_id=f"w{seed}", memory=memory_on)
+
+                start = time.perf_counter()
+                asyncio.run(run())
+                best[memory_on] = min(best[memory_on], (time.perf_counter() - start) / games)
+                if memory_on:
+                    with store.engine.connect() as conn:
+                        rows = conn.exec_driver_sql(
+                            "SELECT (SELECT count(*) FROM memory_items) + (SELECT count(*) FROM beliefs)"
+                        ).scalar()
+    return {"off_s": best[False], "on_s": best[True], "rows_per_game": rows / games}
+
+
+def main() -> None:
+    """Print markdown tables of both measurements."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--games", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        retrieval = bench_retrieval(Path(tmp), args.items, args.queries)
+        writing = bench_writing(Path(tmp), args.games, args.rounds)
+    print(f"Retrieval: k=10, token budget 800, {args.queries} queries, BM25 relevance")
+    print("| scope | items | cold (ms) | warm p50 (ms) | warm p95 (ms) | warm max (ms) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in retrieval:
+        print(
+            f"| {r['scope']} | {r['items']} | {r['cold_ms']:.1f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
+            f"{r['max_ms']:.2f} |"
+        )
+    off, on = writing["off_s"], writing["on_s"]
+    print(
+        f"\nWriting: paper scenario, heuristic agents, {args.games} games x {args.rounds} rounds, SQLite (WAL)"
+    )
+    print("| variant | ms/game | games/s | memory rows/game |")
+    print("|---|---:|---:|---:|")
+    print(f"| store, memory off | {off * 1000:.1f} | {1 / off:.1f} | 0 |")
+    print(f"| store, memory on | {on * 1000:.1f} | {1 / on:.1f} | {writing['rows_per_game']:.0f} |")
+    print(f"memory writing adds {100 * (on / off - 1):.1f}% to a stored game's time")
+
+
+if __name__ == "__main__":
+    main()

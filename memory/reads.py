@@ -1,0 +1,89 @@
+"""Plain reads of the memory tables: one game's items and belief rows, and an identity's reputation notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from memory.observe import traitors_in_summary
+from memory.tables import beliefs, memory_items
+
+
+def read_items(conn: Connection, game_id: str, player: str | None, identity: str | None) -> list[dict]:
+    """Memory items of one game (of one player or identity), by day, source event, kind."""
+    t = memory_items.c
+    query = select(memory_items).where(t.game_id == game_id)
+    if player is not None:
+        query = query.where(t.player == player)
+    if identity is not None:
+        query = query.where(t.identity == identity)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(t.day, t.source_seq, t.kind, t.id))]
+
+
+def read_beliefs(conn: Connection, game_id: str, observer: str | None) -> list[dict]:
+    """Belief rows of one game (of one observer), in report order."""
+    t = beliefs.c
+    query = select(beliefs).where(t.game_id == game_id)
+    if observer is not None:
+        query = query.where(t.observer == observer)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(t.seq, t.target))]
+
+
+def read_cursors(conn: Connection, game_id: str) -> dict[str, int]:
+    """Per identity, the highest event seq observed in ``game_id`` (observations and belief summaries)."""
+    t = memory_items.c
+    rows = conn.execute(
+        select(t.identity, func.max(t.source_seq))
+        .where(t.game_id == game_id, t.kind.in_(("observation", "belief")))
+        .group_by(t.identity)
+    )
+    return {identity: int(top) for identity, top in rows}
+
+
+def read_reputation(conn: Connection, identity: str, exclude_game: str) -> dict[str, dict[str, float]]:
+    """What ``identity`` learnt about recurring players in its other games: per player name, the games it
+    met them in, how often they turned out to be a Traitor, and its mean last P(traitor) for them."""
+    t, b = memory_items.c, beliefs.c
+    ends = conn.execute(
+        select(t.content).where(
+            t.identity == identity,
+            t.kind == "belief",
+            t.game_id != exclude_game,
+            t.content.startswith("Game over"),
+        )
+    ).all()
+    last = (
+        select(b.game_id, func.max(b.seq).label("seq"))
+        .where(b.identity == identity, b.game_id != exclude_game)
+        .group_by(b.game_id)
+        .subquery()
+    )
+    final = conn.execute(
+        select(b.target, b.p_traitor).join(last, (b.game_id == last.c.game_id) & (b.seq == last.c.seq))
+    ).all()
+    return _summarise([r[0] for r in ends], final)
+
+
+def _summarise(ends: Sequence[str], final: Sequence[Any]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    blank = {"games": 0, "traitor": 0, "p_sum": 0.0, "p_n": 0}
+    for content in ends:
+        traitors, players = traitors_in_summary(content)
+        for p in players:
+            rec = out.setdefault(p, dict(blank))
+            rec["games"] += 1
+            rec["traitor"] += p in traitors
+    for target, p in final:
+        rec = out.setdefault(target, dict(blank))
+        rec["p_sum"] += p
+        rec["p_n"] += 1
+    return {
+        name: {
+            "games": r["games"],
+            "traitor": r["traitor"],
+            "mean_p": round(r["p_sum"] / r["p_n"], 3) if r["p_n"] else float("nan"),
+        }
+        for name, r in sorted(out.items())
+    }

@@ -248,3 +248,21 @@ def test_optional_tables_and_llm_cache(app_db: str, tmp_path: Path) -> None:
     Store(bare).close()
     assert db.optional_rows(db.open_readonly(bare), "memory_items", "g", "Alex") is None
     assert db.cached_llm_exchange(db.open_readonly(bare), "abc") is None
+
+
+def test_replay_command_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from traitors.cli import app as cli
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda command: seen.append(command) or 0)
+    result = CliRunner().invoke(cli, ["replay", "--db", "sqlite:///x.db", "--port", "8600", "--no-browser"])
+    assert result.exit_code == 0, result.output
+    command = seen[0]
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app/main.py")
+    assert command[command.index("--server.port") + 1] == "8600"
+    assert command[command.index("--server.headless") + 1] == "true"
+    assert command[-3:] == ["--", "--db", "sqlite:///x.db"]

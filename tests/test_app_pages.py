@@ -76,6 +76,18 @@ def test_games_page_lists_filters_and_opens(app_db: str) -> None:
     run(at)
     assert sorted(at.dataframe[0].value["game_id"]) == ["paper-1", "paper-2", "paper-3"]
     assert "3 games match." in [c.value for c in at.caption]
+    today = pd.Timestamp.now(tz="UTC").date()
+    at.date_input(key="f_dates").set_value((today - pd.Timedelta(days=1), today + pd.Timedelta(days=1)))
+    assert "3 games match." in [c.value for c in run(at).caption]
+    at.date_input(key="f_dates").set_value((today - pd.Timedelta(days=9), today - pd.Timedelta(days=8)))
+    assert "No game matches these filters." in [w.value for w in run(at).warning]
+    at.date_input(key="f_dates").set_value(())
+    at.multiselect(key="f_model").set_value(["openai:fake-gpt"])
+    at.multiselect(key="f_scenario").set_value([])
+    assert run(at).dataframe[0].value["game_id"].tolist() == [LLM_GAME]
+    at.multiselect(key="f_model").set_value([])
+    at.multiselect(key="f_scenario").set_value(["paper"])
+    run(at)
     at.selectbox(key="open_choice").set_value("paper-2")
     click(at, "open_game")
     assert at.session_state["page"] == "Replay" and at.session_state["game_id"] == "paper-2"

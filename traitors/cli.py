@@ -261,6 +261,8 @@ def replay_app(
         str(not browser).lower(),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
         "--",
         "--db",
         resolve_url(db),

@@ -1,6 +1,6 @@
-"""End to end in a real browser: the app served by ``streamlit run`` on a free port, driven by Playwright in
-Debian's Chromium. Opens a game, steps through it, switches point of view, checks what is visible, and saves
-screenshots (to ``$TRAITORS_SCREENSHOTS`` when set, else the test's temporary folder)."""
+"""End to end in a real browser: the app served by ``traitors replay`` (``streamlit run``) on a free port,
+driven by Playwright in Debian's Chromium. Opens a game, steps through it, switches point of view, checks
+what is visible, and saves screenshots (to ``$TRAITORS_SCREENSHOTS`` when set, else a temporary folder)."""
 
 from __future__ import annotations
 
@@ -68,27 +68,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     port = _free_port()
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app" / "main.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "minimal",
-        "--",
+        "-c",
+        "from traitors.cli import main; main()",
+        "replay",
         "--db",
         url,
-    ]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        "--port",
+        str(port),
+        "--no-browser",
+    ]  # `traitors replay`, which runs `streamlit run app/main.py`
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)
@@ -99,6 +89,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")

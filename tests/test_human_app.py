@@ -55,3 +55,14 @@ def test_human_baseline_beside_the_heuristic_agent(url: str) -> None:
     table = at.dataframe[0].value
     fcr = table[table["metric"] == "FCR"].set_index("population")
     assert set(fcr.index) == {"human", "heuristic"} and fcr.loc["human", "n"] == 4
+
+
+@pytest.mark.parametrize("page", ["Games", "Replay", "Trust"])
+def test_other_pages_render_a_human_game(url: str, page: str) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.session_state["db_url"] = url
+    at.session_state["page"] = page
+    at.session_state["game_id"] = "uk-s2"
+    at.session_state["step"] = 40
+    at.run()
+    assert not at.exception and not at.error

@@ -123,7 +123,7 @@ class MemoryAgent:
         text = ""
         if use_inner and callable(reflect):
             text = str(await reflect(view) or "").strip()
-        text = text or baseline_reflection(view, day)
+        text = text or baseline_reflection(view, day, self.memory.digest(view, day))
         return self._row(view, day, "night", "reflection", text, REFLECTION_IMPORTANCE, seq)
 
     def _reputation(self, view: PlayerView) -> list[tuple]:

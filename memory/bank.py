@@ -17,12 +17,13 @@ from sqlalchemy import Engine
 
 from memory import reads
 from memory.embed import Embedder
-from memory.observe import Note, ballot_note, note
+from memory.observe import DayDigest, Note, ballot_note, day_digest, note
 from memory.retrieval import Recalled, ScopeIndex
 from memory.scoring import Weights, approx_tokens, when
 from memory.tables import BELIEF_COLUMNS, ITEM_COLUMNS, beliefs, create_tables, insert_rows, memory_items
 from traitors.events import Event, VoteCast, VoteResult
 from traitors.store import open_engine
+from traitors.views import PlayerView
 
 _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
 
@@ -52,6 +53,8 @@ class Memory:
         self._stored: dict[str, int] = {}  # game_id -> last stored event seq (games seen by the sink)
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
         self._notes: dict[tuple[str, int], Note] = {}
+        self._digests: dict[tuple[str, int], DayDigest] = {}
+        self._games_read: set[str] = set()
 
     @classmethod
     def for_engine(cls, engine: Engine) -> Memory:
@@ -73,6 +76,16 @@ class Memory:
             self._notes[key] = found
         return found
 
+    def digest(self, view: PlayerView, day: int) -> DayDigest:
+        """The public digest of a closed ``day`` (cached per game and day: it is the same for everyone)."""
+        key = (view.game_id, day)
+        found = self._digests.get(key)
+        if found is None:
+            if len(self._digests) > 10_000:
+                self._digests.clear()
+            found = self._digests[key] = day_digest(view.events, day)
+        return found
+
     # -- writing ------------------------------------------------------------------------------------------
 
     def cursor(self, identity: str, game_id: str) -> int:
@@ -80,11 +93,17 @@ class Memory:
         database once per game on first use, so a restarted process never observes an event twice."""
         key = (identity, game_id)
         if key not in self._cursors:
-            with self.engine.connect() as conn:
-                for ident, top in reads.read_cursors(conn, game_id).items():
-                    self._cursors.setdefault((ident, game_id), top)
+            if game_id not in self._games_read:
+                self._games_read.add(game_id)
+                with self.engine.connect() as conn:
+                    for ident, top in reads.read_cursors(conn, game_id).items():
+                        self._cursors.setdefault((ident, game_id), top)
             self._cursors.setdefault(key, -1)
         return self._cursors[key]
+
+    def new_game(self, game_id: str) -> None:
+        """Note that ``game_id`` was just created, so it has no memory to read back yet."""
+        self._games_read.add(game_id)
 
     def advance(self, identity: str, game_id: str, seq: int) -> None:
         """Record that ``identity`` has observed the events of ``game_id`` up to ``seq``."""

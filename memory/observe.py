@@ -108,37 +108,50 @@ def render(event: Event) -> str:
     return describe(event) or event.type.replace("_", " ")
 
 
-def day_events(view: PlayerView, day: int) -> list[Event]:
-    """The events of ``day`` in ``view``."""
-    return [e for e in view.events if e.day == day]
+@dataclass(frozen=True, slots=True)
+class DayDigest:
+    """The public evidence of one closed day, the same for every player: eliminations, the most
+    accused, the first-ballot votes, and per player who publicly accused or voted against them."""
+
+    lines: tuple[str, ...]
+    against: dict[str, tuple[str, ...]]
 
 
-def baseline_reflection(view: PlayerView, day: int) -> str:
-    """A reflection on ``day`` from the evidence this player saw that day: eliminations, who was accused
-    and voted against, who targeted me, and what I believed. ``day`` 0 never happens (no evidence)."""
-    events = day_events(view, day)
-    parts = [f"Day {day} reflection ({view.me}, {view.role})."]
-    for e in events:
-        if isinstance(e, Banished | Murdered | GameEnded):
-            parts.append(render(e))
-    public = [e for e in events if isinstance(e, Statement) and e.channel == "public"]
-    accused = Counter(t for e in public for t in e.accuses)
-    first = [e for e in events if isinstance(e, VoteCast) and e.kind == "banish" and e.ballot == 1]
-    votes = Counter(e.target for e in first if e.valid)
+def day_digest(events: Sequence[Event], day: int) -> DayDigest:
+    """The digest of ``day`` from the public events among ``events`` (a view that has seen the day end)."""
+    public = [e for e in events if e.day == day and e.audience is None]
+    lines = [render(e) for e in public if isinstance(e, Banished | Murdered | GameEnded)]
+    said = [e for e in public if isinstance(e, Statement)]
+    ballots = [e for e in public if isinstance(e, VoteCast) and e.kind == "banish" and e.valid]
+    accused = Counter(t for e in said for t in e.accuses)
+    votes = Counter(e.target for e in ballots if e.ballot == 1)
     if accused:
-        parts.append("Most accused: " + _top(accused) + ".")
+        lines.append("Most accused: " + _top(accused) + ".")
     if votes:
-        parts.append("First-ballot votes: " + _top(votes) + ".")
-    against = sorted(
-        {e.voter for e in events if isinstance(e, VoteCast) and e.target == view.me}
-        | {e.speaker for e in events if isinstance(e, Statement) and view.me in e.accuses}
-    )
-    if against:
-        parts.append(f"Against me: {', '.join(against)}.")
-    mine = [e for e in events if isinstance(e, BeliefReported) and e.observer == view.me]
-    if mine:
-        top = sorted(mine[-1].beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        parts.append("My top suspects: " + ", ".join(f"{p} {v:.0%}" for p, v in top) + ".")
+        lines.append("First-ballot votes: " + _top(votes) + ".")
+    against: dict[str, set[str]] = {}
+    for e in ballots:
+        against.setdefault(str(e.target), set()).add(e.voter)
+    for e in said:
+        for t in e.accuses:
+            against.setdefault(t, set()).add(e.speaker)
+    return DayDigest(tuple(lines), {p: tuple(sorted(v)) for p, v in against.items()})
+
+
+def baseline_reflection(view: PlayerView, day: int, digest: DayDigest | None = None) -> str:
+    """A reflection on ``day`` from the evidence this player saw: the day's public digest (eliminations,
+    who was accused and voted against, who targeted me) and what I believed that day."""
+    digest = digest or day_digest(view.events, day)
+    parts = [f"Day {day} reflection ({view.me}, {view.role}).", *digest.lines]
+    if digest.against.get(view.me):
+        parts.append(f"Against me: {', '.join(digest.against[view.me])}.")
+    for e in reversed(view.events):
+        if e.day < day:
+            break
+        if isinstance(e, BeliefReported) and e.observer == view.me and e.day == day:
+            top = sorted(e.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            parts.append("My top suspects: " + ", ".join(f"{p} {v:.0%}" for p, v in top) + ".")
+            break
     return " ".join(parts)
 
 

@@ -14,9 +14,17 @@ from traitors.views import view
 
 
 def with_memory(
-    agents: Mapping[str, Agent], players: Sequence[PlayerInfo], memory: Memory, *, carry_over: bool = False
+    agents: Mapping[str, Agent],
+    players: Sequence[PlayerInfo],
+    memory: Memory,
+    *,
+    carry_over: bool = False,
+    new_game: str | None = None,
 ) -> dict[str, Agent]:
-    """Each seat's agent wrapped in a :class:`MemoryAgent` under the seat's identity."""
+    """Each seat's agent wrapped in a :class:`MemoryAgent` under the seat's identity. ``new_game``: the id
+    of a game being created now (its memory need not be read back from the database)."""
+    if new_game is not None:
+        memory.new_game(new_game)
     return {
         p.name: MemoryAgent(agents[p.name], memory, identity_of(p), carry_over=carry_over) for p in players
     }

@@ -73,11 +73,12 @@ async def play_game(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
+    game_id = game_id or new_game_id(scenario, seed)
     seats, mem = build_agents(players), open_memory(store, memory)
     if mem is not None:
-        seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over)
+        seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=game_id)
     game = Game.create(
-        game_id or new_game_id(scenario, seed),
+        game_id,
         scenario,
         seed,
         players,

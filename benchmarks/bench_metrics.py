@@ -111,35 +111,38 @@ def main() -> None:
     workers = os.cpu_count() or 1
     gen_s = ensure_games(url, args.games, workers)
     store = Store(url)
-    timings = []
+    load_before = os.getloadavg()[0]
+    timings = []  # (load wall, compute wall, total wall, total CPU seconds of this process)
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         frames = load_frames(store)
         t1 = time.perf_counter()
         metrics = compute_metrics(frames)
-        t2 = time.perf_counter()
-        timings.append((t1 - t0, t2 - t1, t2 - t0))
+        t2, c2 = time.perf_counter(), time.process_time()
+        timings.append((t1 - t0, t2 - t1, t2 - t0, c2 - c0))
     best = min(timings, key=lambda t: t[2])
-    n_events = sum(len(f) for f in frames.values())
+    load_after = os.getloadavg()[0]
+    n_rows = sum(len(f) for f in frames.values())
     print(
         f"games={len(frames['games'])} votes={len(frames['votes'])} beliefs={len(frames['beliefs'])} "
         f"statements={len(frames['statements'])} metric rows={len(metrics)}"
     )
     print(
-        f"load_frames {best[0]:.2f} s, compute_metrics {best[1]:.2f} s, total {best[2]:.2f} s "
-        f"(best of {args.repeat})"
+        f"load_frames {best[0]:.2f} s, compute_metrics {best[1]:.2f} s, total {best[2]:.2f} s wall, "
+        f"{best[3]:.2f} s CPU (best of {args.repeat}; load average {load_before:.1f} → {load_after:.1f})"
     )
     if args.no_record:
         return
     section = (
         "## Metrics\n\n"
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
-        f"- machine: {workers} cores (nproc), {_cpu_model()}, Python {platform.python_version()}\n"
+        f"- machine: {workers} cores (nproc), {_cpu_model()}, Python {platform.python_version()}; "
+        f"load average {load_before:.1f} before and {load_after:.1f} after the timed runs (other jobs)\n"
         f"- command: `PYTHONPATH=. python benchmarks/bench_metrics.py`\n"
-        f"- data: {len(frames['games']):,} finished 10-player games (random agents, paper scenario), "
-        f"{n_events:,} table rows; generation {gen_s:.0f} s (0 = cached file)\n"
+        f"- data: {len(frames['games']):,} finished 10-player games (random agents, paper setting), "
+        f"{n_rows:,} table rows; generation {gen_s:.0f} s (0 = cached file)\n"
         f"- `load_frames`: {best[0]:.2f} s; `compute_metrics`: {best[1]:.2f} s; "
-        f"total {best[2]:.2f} s (best of {args.repeat}; target ≤ 10 s)\n\n"
+        f"total {best[2]:.2f} s wall, {best[3]:.2f} s CPU (best of {args.repeat}; target ≤ 10 s)\n\n"
     )
     write_results(section)
 

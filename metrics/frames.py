@@ -6,7 +6,6 @@ Roles are those a player held *when* the fact happened: a Faithful recruited at 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from metrics.payloads import codes, has_tables, parse, read_games, read_model_calls, read_payloads, stack_wide
+from metrics.payloads import (
+    codes,
+    has_tables,
+    parse,
+    parse_seats,
+    read_games,
+    read_model_calls,
+    read_payloads,
+    stack_wide,
+)
 from traitors.store import Store, open_engine
 
 Frames = dict[str, pd.DataFrame]
@@ -190,12 +198,18 @@ def _events(
     return frame, wide
 
 
-def _ordered(frame: pd.DataFrame, games: pd.Index, *extra: np.ndarray) -> pd.DataFrame:
-    """Rows in games order, then seq (then ``extra`` keys)."""
-    if frame.empty:
-        return frame
-    order = np.lexsort((*reversed(extra), frame["seq"].to_numpy(), codes(frame["game_id"], games)))
-    return frame.take(order).reset_index(drop=True)
+def _order(frame: pd.DataFrame, games: pd.Index) -> np.ndarray | None:
+    """The permutation putting rows in games order, then seq; None when they already are."""
+    g = codes(frame["game_id"], games).astype(np.int64)
+    seq = frame["seq"].to_numpy(dtype=np.int64)
+    key = g * (int(seq.max()) + 1) + seq
+    return None if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
+
+
+def _ordered(frame: pd.DataFrame, games: pd.Index) -> pd.DataFrame:
+    """Rows in games order, then seq."""
+    order = _order(frame, games) if len(frame) else None
+    return frame if order is None else frame.take(order).reset_index(drop=True)
 
 
 def load_frames(
@@ -229,13 +243,7 @@ def _load(engine: Engine, f: Filters) -> Frames:
     ids = None if len(games) == everything else games["game_id"].tolist()
     gindex = pd.Index(games["game_id"])
 
-    created = read_payloads(engine, "game_created", ids)
-    seats = [
-        (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
-        for o in map(json.loads, created)
-        for p in o["players"]
-    ]
-    players = pd.DataFrame(seats, columns=["game_id", "player", "model", "persona"])
+    players = parse_seats(read_payloads(engine, "game_created", ids))
     assigned, wide = _events(engine, "roles_assigned", ids, ("roles",))
     roles = (
         stack_wide(assigned[["game_id"]], wide["roles"], "player", "initial_role")
@@ -285,13 +293,21 @@ def _load(engine: Engine, f: Filters) -> Frames:
             statements["game_id"], statements["speaker"], statements["seq"]
         )
     reports, wide = _events(engine, "belief_reported", ids, ("beliefs",))
-    beliefs = (
-        stack_wide(reports[["game_id", "seq", "day", "observer"]], wide["beliefs"], "target", "p_traitor")
-        if len(reports)
-        else pd.DataFrame()
-    )
+    beliefs = pd.DataFrame()
+    if len(reports):
+        order = _order(reports, gindex)
+        matrix = wide["beliefs"]
+        if order is not None:
+            reports, matrix = reports.take(order), matrix.take(order)
+        seat = {name: i for i, name in enumerate(lookup.names)}  # targets in seat order within a report
+        matrix = matrix[sorted(matrix.columns, key=lambda c: (seat.get(c, len(seat)), str(c)))]
+        beliefs = stack_wide(
+            reports[["game_id", "seq", "day", "observer"]].reset_index(drop=True),
+            matrix.reset_index(drop=True),
+            "target",
+            "p_traitor",
+        )
     if len(beliefs):
-        beliefs = _ordered(beliefs, gindex, codes(beliefs["target"], lookup.names))
         beliefs["observer_role"] = lookup.at(beliefs["game_id"], beliefs["observer"], beliefs["seq"])
         beliefs["target_role"] = lookup.at(beliefs["game_id"], beliefs["target"], beliefs["seq"])
     calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)

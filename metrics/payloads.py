@@ -20,6 +20,7 @@ from traitors.store import games as games_table
 
 try:  # optional: ~4x faster than json.loads on large logs
     import pyarrow as pa
+    import pyarrow.compute  # noqa: F401  (pa.compute)
     import pyarrow.json as pa_json
 except ImportError:  # pragma: no cover - exercised only without pyarrow
     pa = None
@@ -152,6 +153,41 @@ def _parse_python(
         if c in drop or c in dict_fields or frame[c].map(lambda v: isinstance(v, dict | list)).any()
     ]
     return frame.drop(columns=nested), wide
+
+
+def parse_seats(payloads: list[str]) -> pd.DataFrame:
+    """Seats of ``GameCreated`` payloads: game_id, player, model (the seat's agent), persona."""
+    cols = ["game_id", "player", "model", "persona"]
+    if not payloads:
+        return pd.DataFrame(columns=cols)
+    if pa_json is not None:
+        try:
+            table = pa_json.read_json(io.BytesIO("\n".join(payloads).encode()))
+            seats = table.column("players").combine_chunks()
+            flat = seats.flatten()
+            parents = pa.compute.list_parent_indices(seats)
+            fields = {
+                f: flat.field(f)
+                if f in {flat.type.field(i).name for i in range(flat.type.num_fields)}
+                else pa.nulls(len(flat), pa.string())
+                for f in ("name", "agent", "persona")
+            }
+            return pd.DataFrame(
+                {
+                    "game_id": table.column("game_id").combine_chunks().take(parents).to_pandas(),
+                    "player": fields["name"].to_pandas(),
+                    "model": fields["agent"].to_pandas(),
+                    "persona": fields["persona"].to_pandas().fillna(""),
+                }
+            )
+        except pa.ArrowInvalid:  # pragma: no cover
+            pass
+    rows = [
+        (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
+        for o in map(json.loads, payloads)
+        for p in o["players"]
+    ]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def codes(values: pd.Series, categories: pd.Index) -> np.ndarray:

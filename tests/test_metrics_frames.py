@@ -236,3 +236,62 @@ def test_parse_without_pyarrow_matches(tmp_path: Path, monkeypatch) -> None:
     for table in fast:
         pd.testing.assert_frame_equal(fast[table], slow[table], check_dtype=False)
     assert np.isclose(slow["beliefs"]["p_traitor"].sum(), fast["beliefs"]["p_traitor"].sum())
+
+
+def test_model_calls_from_events_and_from_the_measurements_table(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from metrics import compute_metrics
+    from traitors.events import ModelCall
+
+    events = hand_log()
+    seq = len(events) - 1  # insert two calls before GameEnded
+    calls = [
+        ModelCall(
+            game_id="g1",
+            seq=seq + i,
+            day=1,
+            phase="roundtable",
+            audience=(),
+            player="A",
+            purpose="vote",
+            model="m1",
+            route="r",
+            prompt_tokens=100 * (i + 1),
+            completion_tokens=10,
+            attempts=1 + i,
+            outcome="ok" if i == 0 else "retried",
+        )
+        for i in range(2)
+    ]
+    ended = events[-1].model_copy(update={"seq": seq + 2})
+    store = hand_store(tmp_path, [*events[:-1], *calls, ended])
+    frames = load_frames(store)
+    mc = frames["model_calls"]
+    assert list(mc["prompt_tokens"]) == [100, 200] and list(mc["outcome"]) == ["ok", "retried"]
+    assert mc["cost_usd"].isna().all()  # events carry no measurements
+    m = compute_metrics(frames).set_index("metric")
+    assert (m.loc["tokens", "value"], m.loc["tokens", "n"]) == (320.0, 2)
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE model_calls (id INTEGER PRIMARY KEY, game_id TEXT, player TEXT, day INT, "
+                "phase TEXT, purpose TEXT, model TEXT, prompt_tokens INT, completion_tokens INT, "
+                "cached_tokens INT, latency_ms REAL, cost_usd REAL, attempts INT, outcome TEXT, "
+                "cache_hit BOOLEAN, request_hash TEXT)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO model_calls (game_id, player, day, phase, purpose, model, prompt_tokens, "
+                "completion_tokens, cached_tokens, latency_ms, cost_usd, attempts, outcome, cache_hit, "
+                "request_hash) "
+                "VALUES ('g1', 'A', 1, 'roundtable', 'vote', 'm1', 50, 5, 40, 12.5, 0.25, 1, 'ok', 1, 'h'), "
+                "('other', 'A', 1, 'roundtable', 'vote', 'm1', 7, 7, 0, 1.0, 9.0, 1, 'ok', 0, 'h2')"
+            )
+        )
+    frames = load_frames(store)
+    row = frames["model_calls"].iloc[0]
+    assert len(frames["model_calls"]) == 1 and row["latency_ms"] == 12.5 and bool(row["cache_hit"])
+    m = compute_metrics(frames).set_index("metric")
+    assert m.loc["cost_usd", "value"] == 0.25 and m.loc["tokens", "value"] == 55.0

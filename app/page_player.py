@@ -55,8 +55,8 @@ def render(url: str, rv: ReplayView) -> None:
         status = "alive" if me in v.alive else "eliminated"
         st.markdown(f"**{session.md(me)}** {session.role_badge(v.role)} · {status}")
         st.text(
-            f"Knows: {me} is a {v.role}{fellows}; "
-            f"{v.n_traitors if v.n_traitors is not None else 'an unknown number of'} Traitors in the game."
+            f"Knows: {me} is a {v.role}{fellows}. "
+            f"Traitors in the game: {v.n_traitors if v.n_traitors is not None else 'unknown'}."
         )
     st.subheader("Beliefs reported")
     mine = beliefs(rv.shown, me)
@@ -64,7 +64,8 @@ def render(url: str, rv: ReplayView) -> None:
         st.caption("No belief report yet.")
     else:
         st.dataframe(
-            mine.pivot_table(index="target", columns="day", values="p_traitor").round(2), width="stretch"
+            mine.pivot_table(index="target", columns="day", values="p_traitor").round(2).add_prefix("day "),
+            width="stretch",
         )
     day = rv.state.day
     game_id = rv.state.game_id

@@ -36,7 +36,7 @@ def _controls(events: tuple[Event, ...], names: list[str]) -> int:
     top[1].toggle("Show secret roles (spoilers)", key="spoilers", disabled=session.pov_name() is not None)
     top[2].toggle("Autoplay", key="autoplay")
     top[3].selectbox("Seconds per step", [0.5, 1.0, 2.0], index=1, key="speed")
-    row = st.columns([1, 1, 8, 1, 1], vertical_alignment="bottom")
+    row = st.columns([1.4, 1.4, 6, 1.4, 1.4], vertical_alignment="bottom")
     row[0].button(
         "First", icon=":material/first_page:", key="first", on_click=_go, args=(0,), help="first event"
     )

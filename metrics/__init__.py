@@ -28,9 +28,10 @@ from metrics.beliefs import calibration
 from metrics.compute import METRICS, MetricInfo, compute_metrics
 from metrics.elo import elo_ratings
 from metrics.export import FORMATS, export, latex_escape, read_table, summary_latex
-from metrics.frames import SCHEMA, TABLES, Filters, Frames, empty_frames, load_frames
+from metrics.frames import Filters, load_frames
 from metrics.network import by_day as network_by_day
 from metrics.network import trust_graph
+from metrics.schema import SCHEMA, TABLES, Frames, empty_frames
 
 __all__ = [
     "FORMATS",

@@ -13,7 +13,8 @@ import pandas as pd
 from metrics.aggregate import summarize
 from metrics.compute import COLUMNS, METRICS
 from metrics.elo import elo_ratings
-from metrics.frames import SCHEMA, TABLES, conform
+from metrics.network import by_day as network_by_day
+from metrics.schema import SCHEMA, TABLES, conform
 
 FORMATS = ("csv", "parquet", "latex")
 _LATEX_SPECIAL = {
@@ -128,6 +129,7 @@ def export(
         paths += _write(conform(frames[name], name), out / name, formats)
     paths += _write(metrics, out / "metrics", formats)
     paths += _write(elo_ratings(dict(frames)), out / "elo", formats)
+    paths += _write(network_by_day(frames["beliefs"], frames["games"]), out / "network_days", formats)
     summary = summarize(metrics, frames, by=list(by), n_boot=n_boot, seed=seed)
     summary = summary.sort_values(
         [*by, "metric"], key=lambda s: s.map(_metric_order) if s.name == "metric" else s.astype(str)

@@ -1,0 +1,117 @@
+"""The tidy tables of DESIGN.md §4: their columns and dtypes (``SCHEMA``) and :func:`conform`, which gives
+any frame (from SQL, CSV or Parquet) exactly those columns and dtypes.
+
+Repeated strings of the big tables (game ids, names, kinds) are categoricals with sorted categories; roles
+are categoricals over ("faithful", "traitor"); text fields are pandas strings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+Frames = dict[str, pd.DataFrame]
+ROLES: tuple[str, str] = ("faithful", "traitor")
+
+#: Columns (and dtypes) of every table, exactly as in DESIGN.md §4.
+SCHEMA: dict[str, dict[str, str]] = {
+    "games": {
+        "game_id": "str",
+        "scenario": "str",
+        "seed": "int64",
+        "n_players": "int64",
+        "n_traitors": "int64",
+        "winner": "str",
+        "days": "int64",
+        "status": "str",
+    },
+    "players": {
+        "game_id": "str",
+        "player": "str",
+        "model": "str",
+        "persona": "str",
+        "initial_role": "role",
+        "final_role": "role",
+        "alive_at_end": "bool",
+        "eliminated_day": "Int64",
+        "elimination": "str",
+    },
+    "votes": {
+        "game_id": "category",
+        "day": "int64",
+        "kind": "category",
+        "ballot": "int64",
+        "voter": "category",
+        "voter_role": "role",
+        "target": "category",
+        "target_role": "role",
+        "valid": "bool",
+    },
+    "statements": {
+        "game_id": "category",
+        "day": "int64",
+        "phase": "category",
+        "turn": "int64",
+        "channel": "category",
+        "speaker": "category",
+        "speaker_role": "role",
+        "text": "str",
+    },
+    "beliefs": {
+        "game_id": "category",
+        "day": "int64",
+        "observer": "category",
+        "observer_role": "role",
+        "target": "category",
+        "target_role": "role",
+        "p_traitor": "float64",
+    },
+    "model_calls": {
+        "game_id": "str",
+        "player": "str",
+        "day": "int64",
+        "phase": "str",
+        "purpose": "str",
+        "model": "str",
+        "prompt_tokens": "float64",
+        "completion_tokens": "float64",
+        "cached_tokens": "float64",
+        "latency_ms": "float64",
+        "cost_usd": "float64",
+        "attempts": "float64",
+        "outcome": "str",
+        "cache_hit": "boolean",
+    },
+}
+TABLES: tuple[str, ...] = tuple(SCHEMA)
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``frame`` with exactly the columns and dtypes of ``table`` (missing columns become NaN). Categorical
+    columns get their used values as categories, sorted, so that equal data gives equal frames."""
+    out = frame.reindex(columns=list(SCHEMA[table])).reset_index(drop=True)
+    for col, dtype in SCHEMA[table].items():
+        series = out[col]
+        if dtype == "category":
+            if not isinstance(series.dtype, pd.CategoricalDtype):
+                series = series.astype("object").astype("category")
+            used = series.cat.remove_unused_categories()
+            out[col] = used.cat.set_categories(sorted(str(c) for c in used.cat.categories))
+        elif dtype == "role":
+            if not (isinstance(series.dtype, pd.CategoricalDtype) and tuple(series.cat.categories) == ROLES):
+                out[col] = pd.Categorical(series.astype("object"), categories=ROLES)
+        elif str(series.dtype) == dtype:
+            continue
+        elif dtype == "bool":
+            out[col] = series.fillna(False).astype(bool)
+        elif dtype == "int64":
+            out[col] = pd.to_numeric(series).fillna(0).astype("int64")
+        elif dtype == "str":
+            out[col] = series.astype("object").where(series.notna(), None).astype("str")
+        else:
+            out[col] = series.astype(dtype)
+    return out
+
+
+def empty_frames() -> Frames:
+    """Every table with its columns and no rows."""
+    return {t: conform(pd.DataFrame(), t) for t in TABLES}

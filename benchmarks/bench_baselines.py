@@ -133,8 +133,26 @@ def table(rows: list[dict[str, object]]) -> str:
         (wl, wh), (sl, sh) = r["win_ci"], r["share_ci"]
         out.append(f"| {r['condition']} | {r['games']} | {r['win']:.3f} [{wl:.3f}, {wh:.3f}] | "
                    f"{r['share']:.3f} [{sl:.3f}, {sh:.3f}] | {r['days']:.2f} | {r['games_per_s']:.1f} | "
-                   f"{r['us_per_decision']:.1f} |")
+                   f"{_us(r['us_per_decision'])} |")
     return "\n".join(out)
+
+
+def notes(rows: list[dict[str, object]]) -> str:
+    """The comparison the table is for, in words, with the reading caveats."""
+    hh, rh = rows[0], rows[1]
+    return (
+        f"Against heuristic Traitors, heuristic Faithfuls win {hh['win']:.1%} of games (random Faithfuls: "
+        f"{rh['win']:.1%}) and put {hh['share']:.1%} of their first-ballot votes on a Traitor (random: "
+        f"{rh['share']:.1%}, about the share of Traitors among the other players). The paper setting is "
+        "hard for Faithfuls: 3 Traitors reach parity after two Faithful banishments and two murders, so "
+        "games are short. Heuristic Traitors lose more often than random ones against heuristic "
+        "Faithfuls: they murder the Faithful most dangerous to them, and whom a victim suspected is "
+        "then the Faithfuls' strongest clue (the designed counter-play)."
+    )
+
+
+def _us(value: object) -> str:
+    return "–" if not isinstance(value, float) or math.isnan(value) else f"{value:.1f}"
 
 
 def machine() -> str:
@@ -172,6 +190,7 @@ def main() -> None:
             "and µs/decision from CPU time (µs/decision includes folding new events into the evidence "
             "cache).\n\n"
             + table(rows))
+    body += "\n\n" + notes(rows)
     print(body)
     if args.write:
         write_section(body)

@@ -295,3 +295,18 @@ def test_model_calls_from_events_and_from_the_measurements_table(tmp_path: Path)
     assert len(frames["model_calls"]) == 1 and row["latency_ms"] == 12.5 and bool(row["cache_hit"])
     m = compute_metrics(frames).set_index("metric")
     assert m.loc["cost_usd", "value"] == 0.25 and m.loc["tokens", "value"] == 55.0
+
+
+def test_metrics_never_imports_the_engine_loop_cli_or_agents() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, metrics, metrics.figures\n"
+        "bad = [m for m in sys.modules if m.startswith(('traitors.engine', 'traitors.cli', 'traitors.runner',"
+        " 'agents', 'memory', 'app'))]\n"
+        "assert not bad, bad\n"
+        "from metrics import load_frames, compute_metrics, summarize\n"
+        "assert {'load_frames', 'compute_metrics', 'summarize', 'export'} <= set(metrics.__all__)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)

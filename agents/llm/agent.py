@@ -44,7 +44,7 @@ class LLMAgent:
         max_notes: int = 2,
     ) -> None:
         self.model, self.persona, self.memory = model, persona, memory
-        self.reflect, self.temperature, self.corrections = reflect, temperature, corrections
+        self.reflective, self.temperature, self.corrections = reflect, temperature, corrections
         self.fallback = fallback or HeuristicAgent()
         self.max_notes = max_notes
         self.name = model.name
@@ -141,7 +141,7 @@ class LLMAgent:
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """Answer ``request`` with the model; fall back to the heuristic agent when the model fails."""
         tasks = [self._decide(view, request)]
-        if self.reflect and request.kind == "vote" and request.ballot == 1:
+        if self.reflective and request.kind == "vote" and request.ballot == 1:
             tasks.append(self._reflect(view, request.seed))
         decision, *more = await asyncio.gather(*tasks)
         calls = [*decision.calls, *(r for rs in more for r in rs)]
@@ -152,7 +152,7 @@ class LLMAgent:
         task = task_text(view, request)
         if kind == "speak":
             shape = schemas.speech_model(opts, request.max_chars)
-            tokens = request.max_chars // 3 + 40
+            tokens = request.max_chars // 3 + 30
         elif kind == "belief":
             shape, tokens = schemas.belief_model(opts), 12 * len(opts) + 16
         else:
@@ -189,7 +189,11 @@ def _decision(kind: str, options: tuple[str, ...], value: BaseModel) -> Decision
     if kind == "speak":
         text = " ".join(str(data["text"]).split())
         return (
-            Decision(text=text, accuses=tuple(data["accuses"]), defends=tuple(data["defends"]))
+            Decision(
+                text=text,
+                accuses=tuple(dict.fromkeys(data["accuses"])),
+                defends=tuple(dict.fromkeys(data["defends"])),
+            )
             if text
             else None
         )

@@ -48,7 +48,13 @@ def say(speaker: str, text: str) -> str:
 
 
 def _votes(votes: list[VoteCast]) -> str:
-    cast = ", ".join(f"{v.voter}->{v.target if v.valid else 'invalid'}" for v in votes)
+    """One ballot, grouped by target: ``banish vote: Bea (Alex, Cal), Dana (Eli)``."""
+    by_target: dict[str, list[str]] = defaultdict(list)
+    for v in votes:
+        by_target[v.target if v.valid and v.target else "invalid"].append(v.voter)
+    cast = ", ".join(
+        f"{t} ({', '.join(vs)})" for t, vs in sorted(by_target.items(), key=lambda kv: -len(kv[1]))
+    )
     ballot = "revote" if votes[0].ballot > 1 else "vote"
     return f"{votes[0].kind} {ballot}: {cast}"
 
@@ -106,8 +112,15 @@ def render(events: list[Event]) -> list[str]:
 
 def _summary(day: int, events: list[Event]) -> str:
     """One line for an earlier day: accusations, votes and eliminations (speech itself is left out)."""
-    accusations = sorted({f"{e.speaker}->{t}" for e in events if isinstance(e, Statement) for t in e.accuses})
-    parts = [f"accusations {', '.join(accusations)}"] if accusations else []
+    accused: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if isinstance(e, Statement) and e.channel == "public":
+            for target in e.accuses:
+                accused[target].add(e.speaker)
+    ranked = sorted(accused.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    parts = (
+        ["accused " + ", ".join(f"{t} (by {', '.join(sorted(by))})" for t, by in ranked)] if ranked else []
+    )
     parts += [x for x in render([e for e in events if not isinstance(e, Statement)]) if x]
     return f"Day {day}: " + "; ".join(parts) if parts else f"Day {day}: nothing happened."
 

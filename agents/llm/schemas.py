@@ -1,8 +1,9 @@
 """Pydantic schemas for structured decisions, their wire JSON Schema, and a lenient parser.
 
 Name fields come first and are enums (``Literal``) of the legal names; free text is capped with
-``max_length``. The wire schema is strict-mode friendly (every field required, no extra keys, no
-length keywords); lengths are enforced here, by truncation, when parsing.
+``max_length``. The wire schema is strict-mode friendly (every field required, no extra keys); it keeps
+``maxLength`` for grammar-constrained local models, which hosted backends strip. Lengths are enforced here
+too, by truncation, when parsing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-_DROP = ("title", "default", "maxLength", "minLength")
+_DROP = ("title", "default")
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -74,7 +75,7 @@ def _wire(model: type[BaseModel]) -> str:
 
 
 def wire_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema sent to the model (strict-compatible, without titles or length keywords)."""
+    """The JSON Schema sent to the model (strict-compatible, without titles or defaults)."""
     return json.loads(_wire(model))
 
 
@@ -128,7 +129,12 @@ def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tup
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return None, f"{where}: {first['msg']}"[:300]
+        got = (
+            f" (got {json.dumps(first['input'])[:60]})"
+            if isinstance(first.get("input"), str | int | float)
+            else ""
+        )
+        return None, f"{where}: {first['msg']}{got}"[:300]
 
 
 def _legal(annotation: Any) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ NO_KEY = (
 
 def is_model_spec(spec: str) -> bool:
     """Whether ``spec`` names a model (rather than an offline agent such as ``heuristic``)."""
-    return ":" in spec or spec.strip() == "local"
+    return ":" in spec or spec.strip().partition("?")[0] == "local"
 
 
 def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:
@@ -82,7 +82,8 @@ def backend_for(spec: str | Any) -> ChatModel:
     if kind == "local":
         from agents.models.local_backend import LocalBackend
 
-        return LocalBackend(rest or None, n_ctx=int(opts.get("n_ctx", 4096)))
+        threads = int(opts["threads"]) if "threads" in opts else None
+        return LocalBackend(rest or None, n_ctx=int(opts.get("n_ctx", 2048)), threads=threads)
     raise ModelConfigError(
         f"unknown model spec {spec!r}: use openai:MODEL, langchain:PROVIDER:MODEL or local"
     )

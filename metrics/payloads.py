@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, column, inspect, select, table
+from sqlalchemy import Engine, and_, column, func, inspect, select, table
 
 from traitors.store import events as events_table
 from traitors.store import games as games_table
@@ -66,41 +66,34 @@ def read_games(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in cols])
 
 
-def read_payloads(engine: Engine, event_type: str, game_ids: Sequence[str] | None) -> list[str]:
-    """Raw JSON payloads of every event of ``event_type`` (optionally of some games only)."""
+def read_ndjson(engine: Engine, event_type: str, game_ids: Sequence[str] | None) -> str:
+    """The JSON payloads of every event of ``event_type`` (optionally of some games only), one per line,
+    concatenated by the database (``group_concat``/``string_agg``): no Python object per event."""
     cond = events_table.c.type == event_type
     if game_ids is not None and len(game_ids) <= _MAX_SQL_IDS:
         cond = and_(cond, events_table.c.game_id.in_(list(game_ids)))
-    query = select(events_table.c.payload).where(cond)
-    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-    raw = engine.raw_connection()  # DBAPI cursor: ~5x faster than Result rows on a million payloads
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        raw.close()
-    return [row[0] for row in rows]
+    query = select(func.aggregate_strings(events_table.c.payload, "\n")).where(cond)
+    with engine.connect() as conn:
+        return conn.execute(query).scalar() or ""
 
 
 def parse(
-    payloads: list[str],
+    text: str,
     dict_fields: Sequence[str] = (),
     drop: Sequence[str] = ("audience",),
     categorical: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Parse JSON objects in bulk into a frame of their scalar fields (``categorical`` ones as pandas
-    categoricals), plus one wide frame per dict-valued field in ``dict_fields`` (a column per key, NaN
-    where a row lacks the key; row-aligned)."""
-    if not payloads:
+    """Parse newline-delimited JSON objects in bulk into a frame of their scalar fields (``categorical``
+    ones as pandas categoricals), plus one wide frame per dict-valued field in ``dict_fields`` (a column
+    per key, NaN where a row lacks the key; row-aligned)."""
+    if not text:
         return pd.DataFrame(), {f: pd.DataFrame() for f in dict_fields}
     if pa_json is not None:
         try:
-            return _parse_arrow(payloads, dict_fields, drop, categorical)
+            return _parse_arrow(text, dict_fields, drop, categorical)
         except pa.ArrowInvalid:  # pragma: no cover - e.g. a field whose JSON type changes between rows
             pass
-    frame, wide = _parse_python(payloads, dict_fields, drop)
+    frame, wide = _parse_python(text, dict_fields, drop)
     for col in categorical:
         if col in frame:
             frame[col] = frame[col].astype("category")
@@ -108,9 +101,9 @@ def parse(
 
 
 def _parse_arrow(
-    payloads: list[str], dict_fields: Sequence[str], drop: Sequence[str], categorical: Sequence[str]
+    text: str, dict_fields: Sequence[str], drop: Sequence[str], categorical: Sequence[str]
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    data = "\n".join(payloads).encode()
+    data = text.encode()
     table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=1 << 22))
     wide: dict[str, pd.DataFrame] = {}
     for field in dict_fields:
@@ -139,9 +132,9 @@ def _parse_arrow(
 
 
 def _parse_python(
-    payloads: list[str], dict_fields: Sequence[str], drop: Sequence[str]
+    text: str, dict_fields: Sequence[str], drop: Sequence[str]
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    objs = [json.loads(p) for p in payloads]
+    objs = [json.loads(line) for line in text.split("\n")]
     wide = {
         f: pd.DataFrame.from_records([o.get(f) or {} for o in objs], index=range(len(objs)))
         for f in dict_fields
@@ -155,14 +148,15 @@ def _parse_python(
     return frame.drop(columns=nested), wide
 
 
-def parse_seats(payloads: list[str]) -> pd.DataFrame:
-    """Seats of ``GameCreated`` payloads: game_id, player, model (the seat's agent), persona."""
+def parse_seats(text: str) -> pd.DataFrame:
+    """Seats of newline-delimited ``GameCreated`` payloads: game_id, player, model (the seat's agent),
+    persona."""
     cols = ["game_id", "player", "model", "persona"]
-    if not payloads:
+    if not text:
         return pd.DataFrame(columns=cols)
     if pa_json is not None:
         try:
-            table = pa_json.read_json(io.BytesIO("\n".join(payloads).encode()))
+            table = pa_json.read_json(io.BytesIO(text.encode()))
             seats = table.column("players").combine_chunks()
             flat = seats.flatten()
             parents = pa.compute.list_parent_indices(seats)
@@ -184,7 +178,7 @@ def parse_seats(payloads: list[str]) -> pd.DataFrame:
             pass
     rows = [
         (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
-        for o in map(json.loads, payloads)
+        for o in map(json.loads, text.split("\n"))
         for p in o["players"]
     ]
     return pd.DataFrame(rows, columns=cols)

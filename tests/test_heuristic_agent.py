@@ -23,6 +23,7 @@ from traitors.events import (
     Event,
     Murdered,
     PlayerInfo,
+    RecruitAnswered,
     RecruitOffered,
     Statement,
     VoteCast,
@@ -313,6 +314,20 @@ def test_endgame_and_offers() -> None:
     assert ask(agent, log.view("Alex"), "endgame", options=("end", "banish_again")).choice == "banish_again"
     log.add(RecruitOffered, phase="night", player="Alex", ultimatum=True, audience=("Gus", "Alex"))
     assert ask(agent, log.view("Alex"), "answer_offer", options=("accept", "decline")).choice == "accept"
+
+
+def test_traitors_recruit_the_least_suspected_faithful_who_has_not_declined() -> None:
+    log = defended_traitor_log()  # Dana defended the revealed Traitor Lee: the most suspected
+    options = ("Alex", "Cal", "Dana", "Eli", "none")
+    view = log.view("Gus", role="traitor", fellows=["Lee"])
+    first = ask(HeuristicAgent(), view, "recruit", options=options).choice
+    assert first not in ("Dana", "none")
+    log.add(RecruitOffered, phase="night", player=first, ultimatum=False, audience=("Gus", first))
+    log.add(RecruitAnswered, phase="night", player=first, accepted=False, audience=("Gus", first))
+    later = log.view("Gus", role="traitor", fellows=["Lee"])
+    again = ask(HeuristicAgent(), later, "recruit", options=options)
+    assert again.choice not in (first, "none")
+    assert ask(HeuristicAgent(), view, "recruit", options=("none",)).choice == "none"
 
 
 # -- ByRole and the registry ---------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def line(rng: random.Random, table: dict[str, tuple[str, ...]], key: str, **name
 
 
 def fit(sentences: Sequence[str], max_chars: int) -> str:
-    """Whole sentences while they fit in ``max_chars``; the first one cut if even it is too long."""
+    """Whole sentences while they fit in ``max_chars``; else the first one cut at a word boundary."""
     limit = max(1, max_chars)
     text = ""
     for s in sentences:
@@ -123,4 +123,9 @@ def fit(sentences: Sequence[str], max_chars: int) -> str:
         if len(candidate) > limit:
             break
         text = candidate
-    return text or sentences[0][:limit].strip() or "..."[:limit]
+    if text:
+        return text
+    head = sentences[0][: limit + 1] if sentences else ""
+    cut = head.rfind(" ")
+    head = (head[:cut] if 0 < cut <= limit else head[:limit]).rstrip(" ,;:")
+    return head or "..."[:limit]

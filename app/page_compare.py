@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, session
-from metrics import METRICS, Filters, compute_metrics, load_frames, summarize
 
 GROUPINGS = ("model", "role", "scenario", "population")
 #: Scenario of the human baseline games (`traitors import-show`: the UK show's real votes, model "human").
@@ -26,6 +25,8 @@ DEFAULT_METRICS = ("FCR", "FAS", "TAS", "TSR", "FSR", "DES", "IDR", "BRR", "VSF"
 def metric_tables(url: str, scenarios: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Frames and per-game metric rows (long) of the games of ``scenarios`` (all if empty); shared, never
     modified."""
+    from metrics import Filters, compute_metrics, load_frames
+
     frames = load_frames(session.engine(url), Filters(scenario=list(scenarios) or None))
     return frames, compute_metrics(frames)
 
@@ -33,6 +34,8 @@ def metric_tables(url: str, scenarios: tuple[str, ...]) -> tuple[dict[str, pd.Da
 @st.cache_data(ttl=120, show_spinner="Bootstrapping confidence intervals…", max_entries=16)
 def summary_table(url: str, scenarios: tuple[str, ...], by: tuple[str, ...]) -> pd.DataFrame:
     """Means and 95% bootstrap CIs per group and metric (seeded: the same numbers on every run)."""
+    from metrics import summarize
+
     frames, long = metric_tables(url, scenarios)
     return summarize(long, frames, by=list(by), n_boot=N_BOOT, seed=0)
 
@@ -58,8 +61,13 @@ def _downloads(label: str, frame: pd.DataFrame, stem: str) -> None:
 
 
 def render(url: str) -> None:
-    """Draw the compare page."""
+    """Draw the compare page (the other pages work without ``metrics``; it is imported here)."""
     st.header("Compare")
+    try:
+        from metrics import METRICS
+    except ImportError as err:
+        st.error(f"The metrics package cannot be imported: {err}")
+        return
     options = session.filter_options(url)
     cols = st.columns(3)
     scenarios = cols[0].multiselect("Scenarios (all if empty)", options["scenario"], key="cmp_scenarios")

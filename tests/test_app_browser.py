@@ -92,6 +92,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         log.close()
 
 
+def settle(page) -> None:
+    """Wait until the page's script run is over and its widgets and charts are drawn (for screenshots)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+    )
+    for chart in page.locator(".js-plotly-plot").all():
+        chart.locator(".main-svg").first.wait_for(state="attached")
+    page.wait_for_timeout(300)
+
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where screenshots go."""
@@ -113,24 +124,26 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
     dialogs: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.set_default_timeout(20_000)
         page.goto(base)
         page.get_by_text("5 games match.").wait_for()
+        settle(page)
         page.screenshot(path=str(shots / "1-games.png"), full_page=True)
         page.get_by_role("combobox", name="Game").click()
         page.get_by_role("option", name="paper-1", exact=True).click()
         page.get_by_role("button", name="Open replay").click()
         page.get_by_text("Replay · paper-1").wait_for()
-        for step in (1, 2, 3):
+        for step in (1, 2):
             page.get_by_role("button", name="Next").click()
             page.get_by_text(f"Step {step} / {len(events) - 1}").wait_for()
         page.get_by_role("button", name="Prev").click()
-        page.get_by_text(f"Step 2 / {len(events) - 1}").wait_for()
+        page.get_by_text(f"Step 1 / {len(events) - 1}").wait_for()
         page.goto(f"{base}/?game=paper-1&page=Replay&step={night}")  # the Traitors' first night talk
         page.get_by_text(f"Step {night} / {len(events) - 1}").wait_for()
         expect(page.get_by_text("Traitors' channel").first).to_be_visible()
+        settle(page)
         page.screenshot(path=str(shots / "2-replay-omniscient.png"), full_page=True)
         page.get_by_role("combobox", name="Point of view").click()
         page.get_by_role("option", name=faithful, exact=True).click()
@@ -138,16 +151,19 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
         expect(page.get_by_text("Traitors' channel")).to_have_count(0)  # stale elements go after the rerun
         page.get_by_role("tab", name="Player").click()
         page.get_by_text(f"Knows: {faithful} is a faithful").wait_for()
+        settle(page)
         page.screenshot(path=str(shots / "3-replay-as-player.png"), full_page=True)
         page.get_by_text("Autoplay").click()
-        page.get_by_text(f"Step {night + 2} / {len(events) - 1}").wait_for()
+        page.get_by_text(f"Step {night + 1} / {len(events) - 1}").wait_for()
         page.get_by_text("Autoplay").click()
         page.locator("label").filter(has_text="Trust").first.click()
         page.get_by_text("Trust network, day").wait_for()
         page.locator(".js-plotly-plot").first.wait_for()
+        settle(page)
         page.screenshot(path=str(shots / "4-trust.png"), full_page=True)
         page.locator("label").filter(has_text="Compare").first.click()
         page.get_by_text("Per-game metrics (CSV)").wait_for()
+        settle(page)
         page.screenshot(path=str(shots / "5-compare.png"), full_page=True)
         llm = Store(url, create=False).load_events(LLM_GAME)
         page.goto(f"{base}/?game={LLM_GAME}&page=Replay&pov=Alex&step={len(llm) - 1}")
@@ -156,6 +172,7 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
         assert page.locator("#injected").count() == 0 and page.locator("a[href^='javascript']").count() == 0
         page.get_by_role("tab", name="Player").click()
         page.get_by_text("Raw reply").wait_for()
+        settle(page)
         page.screenshot(path=str(shots / "6-llm-player.png"), full_page=True)
         browser.close()
     assert dialogs == []

@@ -218,6 +218,9 @@ def test_filters_and_sources(tmp_path: Path) -> None:
     assert list(only["games"]["game_id"]) == ["g2"] and set(only["votes"]["game_id"]) == {"g2"}
     assert set(only["players"]["model"]) == {"m2"}
     assert load_frames(store.engine, {"scenario": "nope"})["votes"].empty
+    many = load_frames(store, Filters(game_ids=["g2", *(f"x{i}" for i in range(600))]))  # filtered in pandas
+    for table in ("games", "players", "votes", "beliefs", "statements"):
+        assert set(many[table]["game_id"]) == {"g2"}, table
     assert len(load_frames(store, {"status": "finished", "scenario": ["hand"]})["games"]) == 2
 
 

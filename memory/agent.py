@@ -13,17 +13,13 @@ from memory.handle import AgentMemory
 from memory.observe import baseline_reflection, game_summary
 from traitors.decisions import Agent, Decision, DecisionRequest, validate_decision
 from traitors.events import (
-    Banished,
     BeliefReported,
-    DayStarted,
     Event,
     GameEnded,
-    Murdered,
-    VoteCast,
-    VoteResult,
 )
 from traitors.views import PlayerView
 
+_GONE = ("banished", "murdered")
 REFLECTION_IMPORTANCE = 0.7
 REPUTATION_IMPORTANCE = 0.8
 
@@ -80,24 +76,28 @@ class MemoryAgent:
             rows.extend(self._reputation(view))
         out = None  # the seq at which this player left the game (a player who acts is still in it)
         if final:
-            gone = (e.seq for e in view.events if isinstance(e, Banished | Murdered) and e.player == me)
+            gone = (e.seq for e in view.events if e.type in _GONE and e.player == me)  # type: ignore[union-attr]
             out = next(gone, None)
-        starts, votes, ident = [], [], self.identity
-        for ev in fresh:
-            kind = "observation"
-            if isinstance(ev, VoteCast):
+        starts, votes, ident, notes = [], [], self.identity, mem.note
+        for ev in fresh:  # event types compared by name: much faster than isinstance on pydantic models
+            kind, etype = "observation", ev.type
+            if etype == "vote_cast":
                 votes.append(ev)  # a ballot's votes are shown together, then its result: one note
                 continue
-            if isinstance(ev, BeliefReported) and ev.observer == me:
-                kind = "belief"
-                mem.add_beliefs(self._beliefs(ev))
-            elif isinstance(ev, DayStarted) and ev.day >= 2 and (out is None or ev.seq < out):
-                starts.append(ev)
-            n = mem.note(ev, votes if isinstance(ev, VoteResult) else ())
-            votes = [] if isinstance(ev, VoteResult) else votes
-            rows.append((ident, game_id, me, ev.day, ev.phase, kind, n.text, n.importance(me), ev.seq))
+            if etype == "vote_result":
+                n, votes = notes(ev, votes), []
+            else:
+                n = notes(ev)
+                if etype == "belief_reported" and ev.observer == me:  # type: ignore[union-attr]
+                    kind = "belief"
+                    mem.add_beliefs(self._beliefs(ev))  # type: ignore[arg-type]
+                elif etype == "day_started" and ev.day >= 2 and (out is None or ev.seq < out):
+                    starts.append(ev)
+            rows.append(
+                (ident, game_id, me, ev.day, ev.phase, kind, n.text, n.personal.get(me, n.base), ev.seq)
+            )
         for ev in votes:  # votes without their result (never from the engine): one note each
-            n = mem.note(ev)
+            n = notes(ev)
             rows.append(
                 (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq)
             )

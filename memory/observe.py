@@ -101,7 +101,9 @@ def render(event: Event) -> str:
         return f"{event.voter} voted {event.kind} {target}{ballot}"
     if isinstance(event, BeliefReported):
         ranked = sorted(event.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))
-        return f"Day {event.day}, I believed P(traitor): " + ", ".join(f"{p} {v:.0%}" for p, v in ranked)
+        return f"Day {event.day}, I believed P(traitor): " + ", ".join(
+            f"{p} {round(100 * v)}%" for p, v in ranked
+        )
     if isinstance(event, GameEnded):
         traitors = ", ".join(sorted(p for p, r in event.roles.items() if r == "traitor"))
         return f"Game over on day {event.day}: the {event.winner} win; the Traitors were {traitors}."

@@ -47,23 +47,19 @@ def read_reputation(conn: Connection, identity: str, exclude_game: str) -> dict[
     met them in, how often they turned out to be a Traitor, and its mean last P(traitor) for them."""
     t, b = memory_items.c, beliefs.c
     ends = conn.execute(
-        select(t.content).where(
+        select(t.game_id, t.content).where(
             t.identity == identity,
             t.kind == "belief",
             t.game_id != exclude_game,
             t.content.startswith("Game over"),
         )
     ).all()
-    last = (
-        select(b.game_id, func.max(b.seq).label("seq"))
-        .where(b.identity == identity, b.game_id != exclude_game)
-        .group_by(b.game_id)
-        .subquery()
-    )
-    final = conn.execute(
-        select(b.target, b.p_traitor).join(last, (b.game_id == last.c.game_id) & (b.seq == last.c.seq))
-    ).all()
-    return _summarise([r[0] for r in ends], final)
+    final: list[Any] = []
+    for game_id, _ in ends:  # the last report of each earlier game (the unique index serves game_id)
+        mine = (b.game_id == game_id) & (b.identity == identity)
+        last = select(func.max(b.seq)).where(mine).scalar_subquery()
+        final.extend(conn.execute(select(b.target, b.p_traitor).where(mine, b.seq == last)).all())
+    return _summarise([r[1] for r in ends], final)
 
 
 def _summarise(ends: Sequence[str], final: Sequence[Any]) -> dict[str, dict[str, float]]:

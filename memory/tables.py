@@ -1,8 +1,8 @@
 """The memory tables, in the same database as the events: ``memory_items`` and ``beliefs``.
 
 Both are append-only and idempotent: ``memory_items`` is unique on (game_id, identity, source_seq, kind) and
-``beliefs`` on (game_id, seq, target), so a resumed game that re-runs a phase writes nothing twice. The
-unique indexes also serve the per-game reads; only the carry-over reads need one more index each.
+``beliefs`` keyed by (game_id, seq, target), so a resumed game that re-runs a phase writes nothing twice. The
+unique indexes also serve the per-game reads; carry-over reads one more, partial, index.
 """
 
 from __future__ import annotations
@@ -59,17 +59,15 @@ memory_items = Table(
 beliefs = Table(
     "beliefs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("game_id", String(128), nullable=False),
-    Column("seq", Integer, nullable=False),
+    Column("game_id", String(128), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("target", String(64), primary_key=True),
     Column("day", Integer, nullable=False),
     Column("observer", String(64), nullable=False),
     Column("identity", String(256), nullable=False),
-    Column("target", String(64), nullable=False),
     Column("p_traitor", Float, nullable=False),
     Column("rationale", String(256), nullable=False, default=""),
-    UniqueConstraint("game_id", "seq", "target", name="uq_beliefs_report"),
-    Index("ix_beliefs_identity", "identity", "game_id"),
+    sqlite_with_rowid=False,  # one B-tree: the key is the natural one, (game, report event, target)
 )
 
 

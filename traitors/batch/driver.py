@@ -3,6 +3,7 @@ progress, budgets and a graceful Ctrl-C (first: stop at the next phase boundary;
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -134,9 +135,7 @@ def run_batch(
         driver_writes = backend == "ray" and store.engine.dialect.name == "sqlite"
         if driver_writes:  # a cluster cannot share a SQLite file: tasks return events, the driver stores them
             todo = [
-                GameTask(t.game_id, t.condition, t.scenario, t.seed, t.agents, _prior(store, t.game_id))
-                if t.game_id in stored
-                else t
+                dataclasses.replace(t, prior=_prior(store, t.game_id)) if t.game_id in stored else t
                 for t in todo
             ]
         url = store.engine.url.render_as_string(hide_password=False)

@@ -32,6 +32,7 @@ class GameTask:
     scenario: Scenario
     seed: int
     agents: tuple[str, ...]
+    memory: bool = True
     prior: tuple[str, ...] = field(default=(), compare=False)  # stored events (JSON) when the driver writes
 
 
@@ -99,7 +100,12 @@ def plan_games(experiment: Experiment, scenarios: Sequence[Scenario]) -> list[Ga
             per_condition.append(
                 [
                     GameTask(
-                        game_id(experiment, scenario, population, i), condition, scenario, s, tuple(seating)
+                        game_id(experiment, scenario, population, i),
+                        condition,
+                        scenario,
+                        s,
+                        tuple(seating),
+                        experiment.memory,
                     )
                     for i, (s, seating) in enumerate(zip(seeds, seatings, strict=True))
                 ]

@@ -85,6 +85,7 @@ class Experiment(BaseModel):
     games: int = Field(ge=1, le=100_000, description="games per condition")
     seed: int = Field(0, ge=0, le=2**31 - 1_000_000)
     balance_roles: bool = True
+    memory: bool = Field(True, description="agents keep persistent SQL memory (traitors.runner's memory)")
     models: tuple[str, ...] = ()
     populations: tuple[Population, ...] = ()
     base_dir: str = Field("", exclude=True, description="where relative scenario paths start")

@@ -133,7 +133,7 @@ async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcom
                 out.status = "not_started"
                 return out
             out.resumed = True
-            state = await runner.resume(sink, task.game_id, observer=meter)
+            state = await runner.resume(sink, task.game_id, observer=meter, memory=task.memory)
         else:
             if control.draining():
                 out.status = "not_started"
@@ -145,6 +145,7 @@ async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcom
                 store=sink,
                 game_id=task.game_id,
                 observer=meter,
+                memory=task.memory,
             )
         out.status, out.winner, out.days = "finished", state.winner, state.day
     except Halted:

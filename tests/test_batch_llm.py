@@ -1,0 +1,66 @@
+"""Batches of LLM games against the fake OpenAI server: 50 concurrent games on SQLite and PostgreSQL with
+injected 429s and no errors, and token budgets that stop new games while running ones finish."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from agents.models.fake_server import FakeOpenAI
+from agents.models.tables import model_calls
+from traitors.batch import run_batch
+from traitors.batch.spec import parse_experiment
+from traitors.store import Store, events, games
+
+
+def llm_experiment(base_url: str, n: int, name: str = "llm", mixed: bool = False, **extra: object):
+    """``n`` quick games of the fake model (or, ``mixed``, three fake-model seats and three heuristic)."""
+    spec = f"openai:fake?base_url={base_url}"
+    who = (
+        {"populations": [{"name": "mixed", "agents": {spec: 3, "heuristic": 3}}]}
+        if mixed
+        else {"models": [spec]}
+    )
+    return parse_experiment({"name": name, "scenarios": ["quick"], "games": n, "seed": 3, **who, **extra})
+
+
+def test_fifty_concurrent_llm_games_without_errors(db_url: str) -> None:
+    with FakeOpenAI(latency=0.005, faults={"rate_limit": 0.03}, retry_after=0.01) as server:
+        result = run_batch(
+            llm_experiment(server.base_url, 50, mixed=True),
+            db=db_url,
+            backend="local",
+            concurrency=50,
+            progress=False,
+        )
+        assert server.injected["rate_limit"] > 0, "the test should see 429s"
+    assert Counter(o.status for o in result.outcomes) == {"finished": 50}, [o.error for o in result.outcomes]
+    assert result.tokens > 0
+    with Store(db_url) as store, store.engine.connect() as conn:
+        types = Counter(dict(conn.execute(select(events.c.type, func.count()).group_by(events.c.type)).all()))
+        assert types["game_ended"] == 50 and types["decision_fallback"] == 0
+        assert conn.execute(select(func.count()).select_from(model_calls)).scalar() >= types["model_call"]
+        retried = conn.execute(select(func.count()).where(model_calls.c.attempts > 1)).scalar()
+        assert retried > 0, "429s were retried, not turned into fallbacks"
+        rows = conn.execute(select(games.c.status, games.c.n_events)).all()
+        per_game = dict(conn.execute(select(events.c.game_id, func.count()).group_by(events.c.game_id)).all())
+    assert {r.status for r in rows} == {"finished"} and sum(r.n_events for r in rows) == sum(
+        per_game.values()
+    )
+
+
+def test_token_budget_stops_new_games_and_lets_running_ones_finish(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'budget.db'}"
+    with FakeOpenAI(latency=0.0) as server:
+        exp = llm_experiment(server.base_url, 8, name="budget", memory=False)
+        capped = run_batch(exp, db=url, backend="local", concurrency=2, max_tokens=20_000, progress=False)
+        statuses = Counter(o.status for o in capped.outcomes)
+        assert capped.stopped is not None and "token budget" in capped.stopped
+        assert statuses["finished"] >= 1 and statuses["not_started"] >= 1
+        assert statuses["failed"] == statuses["stopped"] == 0  # running games were not cut short
+        with Store(url) as store:
+            assert not store.games(status="running")
+        rest = run_batch(exp, db=url, backend="local", concurrency=2, progress=False)
+    assert rest.count("skipped") == statuses["finished"] and rest.count("finished") == statuses["not_started"]

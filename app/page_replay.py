@@ -101,7 +101,8 @@ def _ballots(rv: ReplayView, day: int | None, spoilers: bool) -> None:
     for b in reversed(shown):
         st.subheader(f"Day {b.day} · {b.kind} vote" + (f" (revote {b.ballot})" if b.ballot > 1 else ""))
         table = b.votes.assign(
-            voter_role=b.votes["voter"].map(roles), target_role=b.votes["target"].map(roles)
+            voter_role=b.votes["voter"].map(roles).fillna("unknown"),
+            target_role=b.votes["target"].map(roles).fillna("unknown"),
         )
         left, right = st.columns([2, 3])
         left.dataframe(table, hide_index=True, width="stretch")

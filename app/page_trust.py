@@ -59,7 +59,7 @@ def render(url: str) -> None:
     with right:
         st.subheader("Mean trust received")
         table = received.rename("in_trust").reset_index().rename(columns={"target": "player"})
-        table["role"] = table["player"].map(roles)
+        table["role"] = table["player"].map(roles).fillna("unknown")
         st.dataframe(
             table.sort_values("in_trust", ascending=False).round(3), hide_index=True, width="stretch"
         )

@@ -60,7 +60,7 @@ def filter_options(url: str) -> dict[str, list[str]]:
     return db.filter_options(engine(url))
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_data(ttl=5, show_spinner=False)
 def has_games(url: str) -> bool:
     """Whether there is anything to show."""
     return db.has_games(engine(url))

@@ -29,6 +29,8 @@ from traitors.events import (
     Banished,
     DecisionFallback,
     GameEnded,
+    ModelCall,
+    ModelCallRecord,
     MurderBlocked,
     RecruitOffered,
     ShieldAwarded,
@@ -673,3 +675,21 @@ def test_reveal_traitor_count(reveal):
                 assert v.n_traitors == 2 and v.role == "traitor"
             else:
                 assert v.n_traitors == (2 if reveal else None) and v.role == "faithful"
+
+
+def test_model_calls_of_every_attempt_are_logged_for_the_host_only():
+    record = ModelCallRecord(purpose="vote", model="fake", route="structured", prompt_tokens=7)
+
+    def with_calls(view, request):
+        choice = "Bea" if request.attempt == 1 else "Alex"  # first answer illegal (a self-vote)
+        return Decision(choice=choice, calls=(record.model_copy(update={"attempts": request.attempt}),))
+
+    p = play(scenario(), ["Alex"], table_fn({("vote", "Bea"): with_calls}))
+    calls = [e for e in p.events if isinstance(e, ModelCall)]
+    assert [(e.player, e.attempts, e.audience, e.prompt_tokens) for e in calls] == [
+        ("Bea", 1, (), 7), ("Bea", 2, (), 7)]
+    b = briefs(p.after_setup())
+    assert b[:3] == [("day", 1), ("model_call",), ("model_call",)]  # logged before the papers
+    assert ("vote", "banish", 1, "Bea", "Alex", True) in b and not any(t[0] == "fallback" for t in b)
+    for name in SIX:
+        assert not any(isinstance(e, ModelCall) for v, _ in p.agents[name].calls for e in v.events)

@@ -1,0 +1,62 @@
+"""The Ray backend on a local Ray cluster started by the test: same games as the local backend, with the
+driver storing returned events (SQLite) or workers writing to the shared database (PostgreSQL), and
+resuming unfinished games from events the driver ships to the workers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_batch import MIXED, logs
+from traitors.batch import run_batch
+from traitors.batch.spec import parse_experiment
+from traitors.store import Store
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A two-CPU local Ray for this module; its session files are removed afterwards."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    temp = Path(f"/tmp/ray-t{os.getpid()}")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        _temp_dir=str(temp),
+    )
+    try:
+        yield
+    finally:
+        ray.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_ray_backend_plays_the_same_games_and_resumes(ray_cluster: None, db_url: str, tmp_path: Path) -> None:
+    exp = parse_experiment({**MIXED, "games": 3})
+    reference = f"sqlite:///{tmp_path / 'ref.db'}"
+    run_batch(exp, db=reference, backend="local", progress=False)
+    expected = logs(reference)
+
+    # half-played database: one game finished, a long one cut after its first night, the rest absent
+    with Store(reference) as ref, Store(db_url) as target:
+        played = {gid: ref.load_events(gid) for gid in sorted(expected)}
+        long_game = max(played, key=lambda gid: played[gid][-1].day)
+        done = next(gid for gid in played if gid != long_game)
+        target.append(played[done])
+        cut = next(i for i, e in enumerate(played[long_game]) if e.day == 2)  # day 2 starts a new phase
+        target.append(played[long_game][:cut])
+        assert target.game(long_game)["status"] == "running"
+
+    result = run_batch(exp, db=db_url, backend="ray", concurrency=4, progress=False)
+    assert result.count("failed") == 0, [o.error for o in result.outcomes]
+    assert result.count("skipped") == 1 and result.count("finished") == len(expected) - 1
+    assert any(o.resumed for o in result.outcomes)
+    assert logs(db_url) == expected

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from traitors import runner, transcript
+from traitors.batch.command import batch as batch_command
 from traitors.config import ScenarioError, load_scenario
 from traitors.events import (
     Banished,
@@ -293,6 +294,9 @@ def import_show_command(
     finally:
         store.close()
     out.print(f"imported {len(ids)} human games ({', '.join(ids)}) into {store.url}")
+
+
+app.command("batch")(batch_command)
 
 
 def main() -> None:

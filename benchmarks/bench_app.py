@@ -119,6 +119,14 @@ def measure(url: str, openings: int) -> dict[str, list[float]]:
             out[key].append(timed(at))
             if at.header[0].value != f"Replay · {game_id}":
                 raise RuntimeError(f"opened {at.header[0].value!r}, not {game_id}")
+        key = f"deep link to the last event of a {scenario} game (new session, cold)"
+        out[key] = []
+        for row in [g for g in listed if g["scenario"] == scenario][openings : openings + 5]:
+            fresh = _app(url)
+            fresh.query_params.update(game=row["game_id"], page="Replay", step=str(row["n_events"] - 1))
+            out[key].append(timed(fresh))
+            if fresh.session_state["step"] != row["n_events"] - 1:
+                raise RuntimeError("the deep link did not open the last event")
         out[f"next step, {scenario} (warm)"] = []
         for _ in range(5):
             at.button(key="next").click()
@@ -126,9 +134,19 @@ def measure(url: str, openings: int) -> dict[str, list[float]]:
         at.button(key="last").click()
         at.toggle(key="whole_game").set_value(True)
         out[f"jump to the end, whole transcript, {scenario}"] = [timed(at)]
+        if at.session_state["step"] != len(session_events(url, at.session_state["game_id"])) - 1:
+            raise RuntimeError("the replay did not jump to the last event")
         at.session_state["page"] = "Trust"
         out[f"trust page at the end, {scenario}"] = [timed(at)]
+        if not at.header[0].value.startswith("Trust") or len(at.get("plotly_chart")) != 2:
+            raise RuntimeError("the trust page did not render its two charts")
     return out
+
+
+def session_events(url: str, game_id: str) -> list:
+    """A game's events, read directly (to check what the app shows)."""
+    with Store(url, create=False) as store:
+        return store.load_events(game_id)
 
 
 def machine() -> str:
@@ -141,7 +159,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}"
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+    return f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, load average {load}"
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -84,6 +84,11 @@ def filter_options(engine: Engine) -> dict[str, list[str]]:
     return {"scenario": sorted(scenarios), "model": models, "winner": sorted(winners)}
 
 
+def _midnight(day: date) -> datetime:
+    """The start of ``day`` in UTC (the store writes UTC times)."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
 def list_games(
     engine: Engine, flt: GameFilter = GameFilter(), limit: int = MAX_LISTED
 ) -> tuple[pd.DataFrame, int]:
@@ -97,14 +102,14 @@ def list_games(
         agents = games_table.c.agents
         cond.append(
             (agents == model)
-            | agents.startswith(f"{model},")
-            | agents.endswith(f",{model}")
-            | agents.contains(f",{model},")
+            | agents.startswith(f"{model},", autoescape=True)
+            | agents.endswith(f",{model}", autoescape=True)
+            | agents.contains(f",{model},", autoescape=True)
         )
     if flt.since:
-        cond.append(func.date(games_table.c.created_at) >= flt.since.isoformat())
+        cond.append(games_table.c.created_at >= _midnight(flt.since))
     if flt.until:
-        cond.append(func.date(games_table.c.created_at) <= flt.until.isoformat())
+        cond.append(games_table.c.created_at < _midnight(flt.until + timedelta(days=1)))
     cols = [
         games_table.c[c]
         for c in (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,6 +172,9 @@ def test_readonly_on_every_backend(db_url: str) -> None:
         with pytest.raises(Exception, match=r"(?i)read-?only"), engine.begin() as conn:
             conn.execute(text("UPDATE games SET winner = 'nobody'"))
         assert db.list_games(engine)[0]["winner"].tolist() != ["nobody"]
+        today = datetime.now(UTC).date()
+        assert db.list_games(engine, db.GameFilter(models=("random",), since=today, until=today))[1] == 1
+        assert db.list_games(engine, db.GameFilter(until=today - timedelta(days=2)))[1] == 0
     finally:
         engine.dispose()
 

@@ -139,3 +139,10 @@ def test_readme_demo_command_plays_and_stores_a_game(tmp_path: Path) -> None:
     assert "win on day" in proc.stdout
     with Store(f"sqlite:///{tmp_path / 'traitors.db'}", create=False) as store:
         assert [g["status"] for g in store.games()] == ["finished"]
+
+
+def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: x\nplayers: 6\ntraitors: 1\nplayers: 8\n")
+    result = invoke("run", "--scenario", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.exit_code == 2 and "line 4" in result.output and "duplicate key 'players'" in result.output

@@ -194,6 +194,34 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys (the last value would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, source: str, error: type[Exception]) -> object:
+    """Parse a YAML file strictly; any problem raises ``error`` with one line naming ``source``."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise error(f"{source}: malformed YAML{where}: {problem}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{source}: cannot read file: {err}") from None
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario by bundled name or YAML path; raises :class:`ScenarioError`."""
     path = resolve_scenario_path(name_or_path)
@@ -201,13 +229,5 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         bundled = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml")))
         raise ScenarioError(f"{source}: scenario file not found (bundled scenarios: {bundled})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{source}: malformed YAML{where}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{source}: cannot read file: {err}") from None
+    data = read_yaml(path, source, ScenarioError)
     return parse_scenario(data, source)

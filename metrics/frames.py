@@ -14,10 +14,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics.payloads import (
+    Chunk,
     codes,
     has_tables,
     parse,
     parse_seats,
+    plan_chunks,
     read_games,
     read_model_calls,
     read_ndjson,
@@ -82,10 +84,10 @@ class _Roles:
 
 
 def _events(
-    engine: Engine, kind: str, ids: list[str] | None, dict_fields: Sequence[str] = ()
+    engine: Engine, kind: str, ids: list[str] | None, chunks: list[Chunk], dict_fields: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     categorical = [c for c, t in SCHEMA.get(_TABLE_OF.get(kind, ""), {}).items() if t == "category"]
-    frame, wide = parse(read_ndjson(engine, kind, ids), dict_fields, categorical=categorical)
+    frame, wide = parse(read_ndjson(engine, kind, chunks), dict_fields, categorical=categorical)
     if ids is not None and len(frame):
         keep = frame["game_id"].isin(ids).to_numpy()
         frame = frame[keep].reset_index(drop=True)
@@ -138,14 +140,15 @@ def _load(engine: Engine, f: Filters) -> Frames:
     ids = None if len(games) == everything else games["game_id"].tolist()
     gindex = pd.Index(games["game_id"])
 
-    players = parse_seats(read_ndjson(engine, "game_created", ids))
-    assigned, wide = _events(engine, "roles_assigned", ids, ("roles",))
+    chunks = plan_chunks(games, filtered=ids is not None)
+    players = parse_seats(read_ndjson(engine, "game_created", chunks))
+    assigned, wide = _events(engine, "roles_assigned", ids, chunks, ("roles",))
     roles = (
         stack_wide(assigned[["game_id"]], wide["roles"], "player", "initial_role")
         if len(assigned)
         else pd.DataFrame(columns=["game_id", "player", "initial_role"])
     )
-    answered, _ = _events(engine, "recruit_answered", ids)
+    answered, _ = _events(engine, "recruit_answered", ids, chunks)
     recruits = (
         answered[answered["accepted"].astype(bool)]
         if len(answered)
@@ -161,7 +164,7 @@ def _load(engine: Engine, f: Filters) -> Frames:
         ROLES[1],
         ROLES[0],
     )
-    gone = [_events(engine, k, ids)[0].assign(elimination=k) for k in ("banished", "murdered")]
+    gone = [_events(engine, k, ids, chunks)[0].assign(elimination=k) for k in ("banished", "murdered")]
     gone = (
         pd.concat([g for g in gone if len(g)], ignore_index=True)
         if any(len(g) for g in gone)
@@ -176,18 +179,18 @@ def _load(engine: Engine, f: Filters) -> Frames:
     seat = players.groupby("game_id", sort=False).cumcount().to_numpy()
     players = players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))]
 
-    votes, _ = _events(engine, "vote_cast", ids)
+    votes, _ = _events(engine, "vote_cast", ids, chunks)
     if len(votes):
         votes = _ordered(votes, gindex)
         votes["voter_role"] = lookup.at(votes["game_id"], votes["voter"], votes["seq"])
         votes["target_role"] = lookup.at(votes["game_id"], votes["target"], votes["seq"])
-    statements, _ = _events(engine, "statement", ids)
+    statements, _ = _events(engine, "statement", ids, chunks)
     if len(statements):
         statements = _ordered(statements, gindex)
         statements["speaker_role"] = lookup.at(
             statements["game_id"], statements["speaker"], statements["seq"]
         )
-    reports, wide = _events(engine, "belief_reported", ids, ("beliefs",))
+    reports, wide = _events(engine, "belief_reported", ids, chunks, ("beliefs",))
     beliefs = pd.DataFrame()
     if len(reports):
         order = _order(reports, gindex)
@@ -207,7 +210,7 @@ def _load(engine: Engine, f: Filters) -> Frames:
         beliefs["target_role"] = lookup.at(beliefs["game_id"], beliefs["target"], beliefs["seq"])
     calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)
     if calls.empty:  # no measurements table: the ModelCall events (tokens, attempts, outcome) still count
-        calls, _ = _events(engine, "model_call", ids)
+        calls, _ = _events(engine, "model_call", ids, chunks)
     calls = calls[calls["game_id"].isin(gindex)] if len(calls) else calls
     return {
         "games": conform(games, "games"),

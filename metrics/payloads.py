@@ -55,26 +55,71 @@ def read_model_calls(engine: Engine, columns: Sequence[str], game_ids: Sequence[
 
 
 def read_games(engine: Engine) -> pd.DataFrame:
-    """The ``games`` summary table as stored (one row per game, store order)."""
+    """The ``games`` summary table as stored (one row per game, creation order), with ``n_events``."""
     cols = [
         games_table.c[c]
-        for c in ("game_id", "scenario", "seed", "n_players", "n_traitors", "winner", "days", "status")
+        for c in (
+            "game_id",
+            "scenario",
+            "seed",
+            "n_players",
+            "n_traitors",
+            "winner",
+            "days",
+            "status",
+            "n_events",
+        )
     ]
     query = select(*cols).order_by(games_table.c.created_at, games_table.c.game_id)
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=[c.name for c in cols])
+        rows = [tuple(r) for r in conn.execute(query)]
+    return pd.DataFrame.from_records(rows, columns=[c.name for c in cols])
 
 
-def read_ndjson(engine: Engine, event_type: str, game_ids: Sequence[str] | None) -> str:
-    """The JSON payloads of every event of ``event_type`` (optionally of some games only), one per line,
+#: events per query at most (each query's payloads come back as one string; databases cap a value at ~1 GB).
+_MAX_EVENTS_PER_QUERY = 400_000
+
+Chunk = tuple[str, tuple[str, ...]]  # ("all", ()), ("in", ids) or ("range", (first, last))
+
+
+def plan_chunks(games: pd.DataFrame, filtered: bool) -> list[Chunk]:
+    """How to ask for the events of ``games`` (game_id, n_events): by id when few are selected, else by
+    ranges of game ids holding at most ~400k events each (everything at once when that fits)."""
+    if filtered and len(games) <= _MAX_SQL_IDS:
+        return [("in", tuple(games["game_id"]))] if len(games) else []
+    ordered = games.sort_values("game_id")
+    sizes = ordered["n_events"].fillna(0).to_numpy(dtype=np.int64)
+    if not filtered and sizes.sum() <= _MAX_EVENTS_PER_QUERY:
+        return [("all", ())]
+    ids = ordered["game_id"].to_numpy(dtype=object)
+    chunks, start, total = [], 0, 0
+    for i, size in enumerate(sizes):
+        if total and total + size > _MAX_EVENTS_PER_QUERY:
+            chunks.append(("range", (ids[start], ids[i - 1])))
+            start, total = i, 0
+        total += size
+    if len(ids):
+        chunks.append(("range", (ids[start], ids[-1])))
+    return chunks
+
+
+def read_ndjson(engine: Engine, event_type: str, chunks: Sequence[Chunk]) -> str:
+    """The JSON payloads of every event of ``event_type`` in the games of ``chunks``, one per line,
     concatenated by the database (``group_concat``/``string_agg``): no Python object per event."""
-    cond = events_table.c.type == event_type
-    if game_ids is not None and len(game_ids) <= _MAX_SQL_IDS:
-        cond = and_(cond, events_table.c.game_id.in_(list(game_ids)))
-    query = select(func.aggregate_strings(events_table.c.payload, "\n")).where(cond)
+    parts = []
     with engine.connect() as conn:
-        return conn.execute(query).scalar() or ""
+        for how, ids in chunks:
+            cond = events_table.c.type == event_type
+            if how == "in":
+                cond = and_(cond, events_table.c.game_id.in_(list(ids)))
+            elif how == "range":
+                cond = and_(cond, events_table.c.game_id.between(ids[0], ids[1]))
+            text = conn.execute(
+                select(func.aggregate_strings(events_table.c.payload, "\n")).where(cond)
+            ).scalar()
+            if text:
+                parts.append(text)
+    return "\n".join(parts)
 
 
 def parse(

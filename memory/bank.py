@@ -51,7 +51,6 @@ class Memory:
         self._beliefs: list[tuple] = []
         self._cursors: dict[tuple[str, str], int] = {}
         self._stored: dict[str, int] = {}  # game_id -> last stored event seq (games seen by the sink)
-        self._top: dict[str, int] = {}  # game_id -> highest source seq among buffered rows
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
         self._notes: dict[tuple[str, int], Note] = {}
         self._digests: dict[tuple[str, int], DayDigest] = {}
@@ -112,16 +111,9 @@ class Memory:
 
     def add_item_rows(self, identity: str, rows: Sequence[tuple]) -> None:
         """Buffer memory items of one identity, as tuples in ``ITEM_COLUMNS`` order (the fast path)."""
-        if not rows:
-            return
-        self.pending.setdefault(identity, []).extend(rows)
-        self._n_pending += len(rows)
-        game, top = rows[0][1], max(r[8] for r in rows)
-        if any(r[1] != game for r in rows):
-            for r in rows:
-                self._top[r[1]] = max(self._top.get(r[1], -1), r[8])
-        elif top > self._top.get(game, -1):
-            self._top[game] = top
+        if rows:
+            self.pending.setdefault(identity, []).extend(rows)
+            self._n_pending += len(rows)
 
     def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
         """Buffer memory items given as mappings of ``ITEM_COLUMNS``."""
@@ -133,9 +125,6 @@ class Memory:
         rows = [r if isinstance(r, tuple) else tuple(r[c] for c in BELIEF_COLUMNS) for r in rows]
         self._beliefs.extend(rows)
         self._n_pending += len(rows)
-        for r in rows:
-            if r[1] > self._top.get(r[0], -1):
-                self._top[r[0]] = r[1]
 
     def flush(self) -> None:
         """Write in one transaction every buffered row whose source event is stored (rows already in the
@@ -145,26 +134,21 @@ class Memory:
         stored, big = self._stored, 1 << 62
         ready: list[tuple] = []
         later: dict[str, list[tuple]] = {}
-        if all(top <= stored.get(game, big) for game, top in self._top.items()):  # the usual case
-            ready = [row for rows in self.pending.values() for row in rows]
-            ready_beliefs, later_beliefs = self._beliefs, []
-        else:
-            for identity, rows in self.pending.items():
-                for row in rows:  # ITEM_COLUMNS: game_id at 1, source_seq at 8
-                    keep = row[8] > stored.get(row[1], big)
-                    (later.setdefault(identity, []) if keep else ready).append(row)
-            ready_beliefs = [r for r in self._beliefs if r[1] <= stored.get(r[0], big)]
-            later_beliefs = [r for r in self._beliefs if r[1] > stored.get(r[0], big)]
+        for identity, rows in self.pending.items():
+            game = rows[0][1]  # ITEM_COLUMNS: game_id at 1, source_seq at 8
+            limit = stored.get(game, big)
+            if all(r[8] <= limit for r in rows) and all(r[1] == game for r in rows):  # the usual case
+                ready.extend(rows)
+                continue
+            for row in rows:
+                (later.setdefault(identity, []) if row[8] > stored.get(row[1], big) else ready).append(row)
+        ready_beliefs = [r for r in self._beliefs if r[1] <= stored.get(r[0], big)]
+        later_beliefs = [r for r in self._beliefs if r[1] > stored.get(r[0], big)]
         with self.engine.begin() as conn:
             insert_rows(conn, memory_items, ITEM_COLUMNS, ready)
             insert_rows(conn, beliefs, BELIEF_COLUMNS, ready_beliefs)
         self.pending, self._beliefs = later, later_beliefs
         self._n_pending = sum(map(len, later.values())) + len(later_beliefs)
-        self._top = {}
-        for row in (r for rows in later.values() for r in rows):
-            self._top[row[1]] = max(self._top.get(row[1], -1), row[8])
-        for row in later_beliefs:
-            self._top[row[0]] = max(self._top.get(row[0], -1), row[1])
         self.generation += 1
 
     def append(self, events: Sequence[Event]) -> None:

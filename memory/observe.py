@@ -94,7 +94,13 @@ def ballot_note(votes: Sequence[VoteCast], result: VoteResult) -> Note:
 
 
 def render(event: Event) -> str:
-    """One plain line for ``event``."""
+    """One plain line for ``event`` (dispatch on the type name: isinstance on pydantic models is slow)."""
+    etype = event.type
+    if etype == "statement":
+        where = "[Traitors] " if event.channel == "traitors" else ""  # type: ignore[union-attr]
+        return f"{where}{event.speaker}: {event.text}"  # type: ignore[union-attr]
+    if etype == "day_started":
+        return f"— Day {event.day} —"
     if isinstance(event, VoteCast):
         target = event.target if event.valid else "(invalid)"
         ballot = f" (ballot {event.ballot})" if event.ballot > 1 else ""
@@ -147,14 +153,21 @@ def baseline_reflection(view: PlayerView, day: int, digest: DayDigest | None = N
     parts = [f"Day {day} reflection ({view.me}, {view.role}).", *digest.lines]
     if digest.against.get(view.me):
         parts.append(f"Against me: {', '.join(digest.against[view.me])}.")
-    for e in reversed(view.events):
-        if e.day < day:
-            break
-        if isinstance(e, BeliefReported) and e.observer == view.me and e.day == day:
-            top = sorted(e.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-            parts.append("My top suspects: " + ", ".join(f"{p} {v:.0%}" for p, v in top) + ".")
-            break
+    mine = last_beliefs(view, day)
+    if mine is not None:
+        top = sorted(mine.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        parts.append("My top suspects: " + ", ".join(f"{p} {round(100 * v)}%" for p, v in top) + ".")
     return " ".join(parts)
+
+
+def last_beliefs(view: PlayerView, day: int | None = None) -> BeliefReported | None:
+    """This player's last belief report (of ``day``, when given), searched from the newest event."""
+    for e in reversed(view.events):
+        if day is not None and e.day < day:
+            return None
+        if e.type == "belief_reported" and e.observer == view.me and (day is None or e.day == day):  # type: ignore[union-attr]
+            return e  # type: ignore[return-value]
+    return None
 
 
 def _top(counts: Counter[str], n: int = 3) -> str:
@@ -172,9 +185,9 @@ def game_summary(view: PlayerView, ended: GameEnded) -> str:
         f"Game over on day {ended.day}: the {ended.winner} win; the Traitors were {', '.join(traitors)}. "
         f"Players: {', '.join(view.players)}. I was {ended.roles.get(view.me, view.role)}."
     )
-    mine = [e for e in view.events if isinstance(e, BeliefReported) and e.observer == view.me]
-    if mine:
-        top = sorted(mine[-1].beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[: max(1, len(traitors))]
+    mine = last_beliefs(view)
+    if mine is not None:
+        top = sorted(mine.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[: max(1, len(traitors))]
         hits = sum(1 for p, _ in top if p in traitors)
         text += f" My last top suspects: {', '.join(p for p, _ in top)} ({hits} of them Traitors)."
     return text

@@ -55,6 +55,8 @@ class ScopeIndex:
         self.bm25 = Bm25Index()
         self.vectors: list[np.ndarray] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
+        self._clock: np.ndarray | None = None
+        self._matrix: np.ndarray | None = None
 
     def refresh(self, conn: Connection, pending: Sequence[tuple] = (), generation: int = 0) -> None:
         """Take in the rows written since the last refresh, then the buffered ``pending`` rows of this
@@ -86,7 +88,7 @@ class ScopeIndex:
         if added and self.embedder is not None:
             self.vectors.extend(self.embedder.embed(added))
         if added:
-            self._arrays = None
+            self._arrays = self._clock = self._matrix = None
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """(times, importance, game index, day, source_seq) as arrays, cached until the next refresh."""
@@ -101,18 +103,18 @@ class ScopeIndex:
             )
         return self._arrays
 
-    def ages_base(self, now: float) -> np.ndarray:
-        """Each item's time on the current game's clock (earlier games pushed before its day 0)."""
-        times, _, game_idx, _, _ = self.arrays()
-        if len(self.games) <= 1 and self.game_id in self.games:
-            return times
-        order = [g for g in self.games if g != self.game_id]  # first-seen order = play order
-        shift = np.zeros(len(self.games))
-        for back, g in enumerate(reversed(order), start=1):
-            mask = game_idx == self.games[g]
-            end = times[mask].max() if mask.any() else 0.0
-            shift[self.games[g]] = end + back
-        return times - shift[game_idx]
+    def clock(self) -> np.ndarray:
+        """Each item's time on the current game's clock (earlier games pushed before its day 0), cached
+        until the next refresh."""
+        if self._clock is None:
+            times, _, game_idx, _, _ = self.arrays()
+            shift = np.zeros(len(self.games))
+            order = [g for g in self.games if g != self.game_id]  # first-seen order = play order
+            for back, g in enumerate(reversed(order), start=1):
+                mask = game_idx == self.games[g]
+                shift[self.games[g]] = (times[mask].max() if mask.any() else 0.0) + back
+            self._clock = times - shift[game_idx] if order else times
+        return self._clock
 
     def query(
         self, text: str, now: float, weights: Weights, k: int, token_budget: int, count_tokens
@@ -123,10 +125,12 @@ class ScopeIndex:
             return []
         _, importance, _, days, seqs = self.arrays()
         if self.embedder is not None and text.strip():
-            relevance = cosine_relevance(self.embedder.embed([text])[0], np.vstack(self.vectors))
+            if self._matrix is None:
+                self._matrix = np.vstack(self.vectors)
+            relevance = cosine_relevance(self.embedder.embed([text])[0], self._matrix)
         else:
             relevance = normalise(self.bm25.scores(text))
-        total, recency = combine(weights, now, self.ages_base(now), importance, relevance)
+        total, recency = combine(weights, now, self.clock(), importance, relevance)
         total = np.round(total, 12)
         counted: dict[int, int] = {}
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from app.replay_model import ReplayView, ballots
 from app.trust import belief_matrix
 from metrics import compute_metrics, load_frames, summarize
-from tests.test_app_data import HOSTILE, LLM_GAME, build_db
+from tests.test_app_data import HOSTILE, LLM_GAME, PAPER, _play, build_db
 from traitors.events import ModelCall, Statement
 from traitors.store import Store
 
@@ -222,3 +222,16 @@ def test_empty_and_missing_databases_say_how_to_start(tmp_path: Path) -> None:
         at = start(url)
         assert any("traitors run" in c.value for c in at.code)
         assert not (tmp_path / "missing.db").exists()
+
+
+def test_every_page_on_every_backend(db_url: str) -> None:
+    with Store(db_url) as store:
+        _play(store, "g1", PAPER, 7)
+        last = len(store.load_events("g1")) - 1
+    at = start(db_url)
+    assert at.dataframe[0].value["game_id"].tolist() == ["g1"]
+    at = start(db_url, game="g1", page="Replay", step=str(last))
+    assert at.header[0].value == "Replay · g1" and at.session_state["step"] == last
+    for page in ("Trust", "Compare"):
+        at.radio(key="page").set_value(page)
+        assert run(at).header[0].value.startswith(page)

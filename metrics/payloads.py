@@ -77,14 +77,14 @@ def read_games(engine: Engine) -> pd.DataFrame:
 
 
 #: events per query at most (each query's payloads come back as one string; databases cap a value at ~1 GB).
-_MAX_EVENTS_PER_QUERY = 400_000
+_MAX_EVENTS_PER_QUERY = 1_500_000
 
 Chunk = tuple[str, tuple[str, ...]]  # ("all", ()), ("in", ids) or ("range", (first, last))
 
 
 def plan_chunks(games: pd.DataFrame, filtered: bool) -> list[Chunk]:
     """How to ask for the events of ``games`` (game_id, n_events): by id when few are selected, else by
-    ranges of game ids holding at most ~400k events each (everything at once when that fits)."""
+    ranges of game ids holding at most ~1.5M events each (everything at once when that fits)."""
     if filtered and len(games) <= _MAX_SQL_IDS:
         return [("in", tuple(games["game_id"]))] if len(games) else []
     ordered = games.sort_values("game_id")

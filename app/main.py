@@ -32,7 +32,7 @@ def main() -> None:
     try:
         ready = session.has_games(url)
     except StoreError as err:
-        st.error(str(err))
+        st.error(session.md(err))
         session.no_games_message(url)
         return
     if not ready:

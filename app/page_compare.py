@@ -66,7 +66,7 @@ def render(url: str) -> None:
     try:
         from metrics import METRICS
     except ImportError as err:
-        st.error(f"The metrics package cannot be imported: {err}")
+        st.error(f"The metrics package cannot be imported: {session.md(err)}")
         return
     options = session.filter_options(url)
     cols = st.columns(3)

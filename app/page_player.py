@@ -111,7 +111,9 @@ def model_calls(url: str, rv: ReplayView) -> None:
     if exchange is None:
         st.caption("Prompt and reply not stored (no llm_cache entry for this call).")
         return
-    st.caption(f"model {exchange.get('model', call.model)} · request {call.request_hash}")
+    st.caption(
+        f"model {session.md(exchange.get('model', call.model))} · request {session.md(call.request_hash)}"
+    )
     _show_exchange(exchange)
 
 

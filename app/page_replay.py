@@ -127,14 +127,14 @@ def render(url: str) -> None:
         return
     events = session.game_events(url, game_id)
     if not events or not isinstance(events[0], GameCreated):
-        st.error(f"No events stored for game {game_id}.")
+        st.error(f"No events stored for game {session.md(game_id)}.")
         return
     created = events[0]
     names = [p.name for p in created.players]
-    st.header(f"Replay · {game_id}")
+    st.header(f"Replay · {session.md(game_id)}")
     st.caption(
-        f"scenario {created.scenario} · seed {created.seed} · {len(names)} players · "
-        f"{len(events)} events · agents {', '.join(sorted({p.agent for p in created.players}))}"
+        f"scenario {session.md(created.scenario)} · seed {created.seed} · {len(names)} players · "
+        f"{len(events)} events · agents {session.md(', '.join(sorted({p.agent for p in created.players})))}"
     )
     step = _controls(events, names)
     _autoplay(len(events) - 1)

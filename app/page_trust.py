@@ -19,14 +19,14 @@ def render(url: str) -> None:
         return
     events = session.game_events(url, game_id)
     if not events or not isinstance(events[0], GameCreated):
-        st.error(f"No events stored for game {game_id}.")
+        st.error(f"No events stored for game {session.md(game_id)}.")
         return
     step = min(int(st.session_state.get("step", len(events) - 1)), len(events) - 1)
     pov = session.pov_name()
     rv = ReplayView(events, step, pov)
     spoilers = pov is None and bool(st.session_state.get("spoilers"))
-    st.header(f"Trust · {game_id}")
-    who = "all players" if pov is None else pov
+    st.header(f"Trust · {session.md(game_id)}")
+    who = "all players" if pov is None else session.md(pov)
     st.caption(
         f"At replay step {step} (day {rv.state.day}), as seen by {who}. "
         "Change the step and point of view on the Replay page."

@@ -17,7 +17,7 @@ from traitors.store import resolve_url
 PAGES = ("Games", "Replay", "Trust", "Compare")
 CREATE_HINT = "traitors run --scenario quick --seed 1 --db {url}"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|<>~$:])")
 
 
 def md(text: object) -> str:

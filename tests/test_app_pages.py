@@ -235,3 +235,19 @@ def test_every_page_on_every_backend(db_url: str) -> None:
     for page in ("Trust", "Compare"):
         at.radio(key="page").set_value(page)
         assert run(at).header[0].value.startswith(page)
+
+
+def test_markup_in_ids_and_names_is_escaped(tmp_path: Path) -> None:
+    from app.session import md
+
+    assert md("<b>**x**</b> [a](javascript:b) :red[x] `c`") == (
+        r"\<b\>\*\*x\*\*\</b\> \[a\]\(javascript\:b\) \:red\[x\] \`c\`"
+    )
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    game_id = "<img src=x onerror=alert(1)>[x](javascript:alert(1))"
+    with Store(url) as store:
+        _play(store, game_id, PAPER, 3)
+    at = start(url, game=game_id, page="Replay")
+    assert at.header[0].value == f"Replay · {md(game_id)}"
+    at.radio(key="page").set_value("Trust")
+    assert run(at).header[0].value == f"Trust · {md(game_id)}"

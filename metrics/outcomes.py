@@ -60,21 +60,14 @@ def player_outcomes(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = [_rows(p, "win", won, 1), _rows(p, "survived", p["alive_at_end"].to_numpy(dtype=float), 1)]
     b = first_ballot(frames["votes"])
     gone = players.loc[players["elimination"] == "banished", ["game_id", "eliminated_day", "player"]]
-    gone = gone.rename(columns={"eliminated_day": "day", "player": "banished"}).astype({"day": "int64"})
-    day_votes = b[["game_id", "day", "voter", "target"]].merge(
-        gone.drop_duplicates(["game_id", "day"]), on=["game_id", "day"]
+    gone = gone.astype({"game_id": object, "player": object, "eliminated_day": "int64"})
+    gone = gone.rename(columns={"eliminated_day": "day", "player": "target"})
+    votes = b[["game_id", "day", "voter", "target"]].astype(
+        {"game_id": object, "voter": object, "target": object}
     )
-    day_votes["hit"] = (day_votes["target"].astype(object) == day_votes["banished"].astype(object)).astype(
-        float
-    )
-    if len(gone) > gone[["game_id", "day"]].drop_duplicates().shape[0]:  # two banishments in a day
-        extra = gone[gone.duplicated(["game_id", "day"])]
-        again = b[["game_id", "day", "voter", "target"]].merge(
-            extra.rename(columns={"banished": "target"}), on=["game_id", "day", "target"]
-        )
-        key = ["game_id", "day", "voter"]
-        day_votes = day_votes.merge(again[key].drop_duplicates().assign(also=1.0), on=key, how="left")
-        day_votes["hit"] = np.maximum(day_votes["hit"], day_votes["also"].fillna(0.0))
+    day_votes = votes.merge(gone[["game_id", "day"]].drop_duplicates(), on=["game_id", "day"])  # a banishment
+    day_votes = day_votes.merge(gone.assign(hit=1.0), on=["game_id", "day", "target"], how="left")
+    day_votes["hit"] = day_votes["hit"].fillna(0.0)  # the vote named (one of) the day's banished
     infl = day_votes.groupby(["game_id", "voter"], sort=False)["hit"].agg(["mean", "size"]).reset_index()
     infl = infl.rename(columns={"voter": "player"})
     rows.append(_rows(infl, "influence", infl["mean"].to_numpy(), infl["size"].to_numpy()))

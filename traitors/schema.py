@@ -9,6 +9,8 @@ that defines a new ``MetaData`` must be added to :data:`SCHEMA_MODULES` and get 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, MetaData
 
@@ -36,3 +38,20 @@ def create_all(engine: Engine) -> None:
     """Create every missing table (idempotent); run once before many processes write concurrently."""
     for metadata in all_metadata():
         metadata.create_all(engine)
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic ``Config`` for this package's migrations on ``url`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (Alembic ``upgrade``)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)

@@ -155,6 +155,20 @@ async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcom
     return out
 
 
+def share_model_limit(specs: set[str], store: Store, concurrency: int) -> None:
+    """Build each model's stack once for this chunk with ``concurrency`` calls in flight: every game of
+    the chunk then shares one limit per model (and its retries honour 429s' Retry-After)."""
+    from agents.models.factory import is_model_spec
+
+    models = sorted(s for s in specs if is_model_spec(s))
+    if not models:
+        return
+    from agents.llm.seats import model_for
+
+    for spec in models:
+        model_for(spec, store.engine, concurrency=concurrency)
+
+
 async def run_chunk(
     tasks: Sequence[GameTask], db_url: str | None, concurrency: int, control: Control
 ) -> list[GameOutcome]:
@@ -165,6 +179,7 @@ async def run_chunk(
     for task in tasks:
         if scratch is not None and task.prior:
             store.append([event_from_json(e) for e in task.prior])
+    share_model_limit({spec for t in tasks for spec in t.agents}, store, concurrency)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(task: GameTask) -> GameOutcome:

@@ -54,6 +54,7 @@ class Memory:
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
         self._notes: dict[tuple[str, int], Note] = {}
         self._digests: dict[tuple[str, int], DayDigest] = {}
+        self._terms: dict = {}  # text -> BM25 term counts, shared by every index (players see the same lines)
         self._games_read: set[str] = set()
 
     @classmethod
@@ -183,7 +184,7 @@ class Memory:
         key = (identity, game_id, carry_over)
         index = self._indexes.get(key)
         if index is None:
-            index = self._indexes[key] = ScopeIndex(identity, game_id, carry_over, self.embedder)
+            index = self._indexes[key] = ScopeIndex(identity, game_id, carry_over, self.embedder, self._terms)
         with self.engine.connect() as conn:
             index.refresh(conn, self.pending.get(identity, ()), self.generation)
         return index.query(query, when(day, phase), self.weights, k, token_budget, self.count_tokens)

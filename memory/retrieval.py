@@ -44,7 +44,14 @@ class Recalled:
 class ScopeIndex:
     """The items of one scope, in id order, with a BM25 index and (optionally) embeddings."""
 
-    def __init__(self, identity: str, game_id: str, carry_over: bool, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        identity: str,
+        game_id: str,
+        carry_over: bool,
+        embedder: Embedder | None,
+        terms_of: dict | None = None,
+    ) -> None:
         self.identity, self.game_id, self.carry_over = identity, game_id, carry_over
         self.embedder = embedder
         self.rows: list[tuple] = []
@@ -52,7 +59,7 @@ class ScopeIndex:
         self.games: dict[str, int] = {}
         self.last_id = 0
         self._pending_seen = (-1, 0)  # (flush generation, rows of the pending list consumed)
-        self.bm25 = Bm25Index()
+        self.bm25 = Bm25Index(terms_of={} if terms_of is None else terms_of)
         self.vectors: list[np.ndarray] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
         self._clock: np.ndarray | None = None

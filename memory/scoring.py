@@ -55,12 +55,17 @@ class Bm25Index:
     b: float = 0.75
     lengths: list[int] = field(default_factory=list)
     postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    terms_of: dict[str, Counter[str]] = field(default_factory=dict)  # shared cache: text -> term counts
     _arrays: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def add(self, text: str) -> None:
         """Index one more document (its index is the number added before it)."""
         doc = len(self.lengths)
-        terms = Counter(tokenize(text))
+        terms = self.terms_of.get(text)
+        if terms is None:
+            if len(self.terms_of) > 200_000:
+                self.terms_of.clear()
+            terms = self.terms_of[text] = Counter(tokenize(text))
         self.lengths.append(sum(terms.values()))
         for term, tf in terms.items():
             self.postings.setdefault(term, []).append((doc, tf))

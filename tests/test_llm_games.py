@@ -63,8 +63,8 @@ def test_openai_game_is_legal_recorded_and_keyless(openai_env: FakeOpenAI, tmp_p
     assert state.ended
     calls = model_calls(state)
     assert calls and not any(isinstance(e, DecisionFallback) for e in state.events)
-    assert {c.route for c in calls} <= {"json_schema", "text"} and all(c.outcome == "ok" for c in calls)
-    assert {c.purpose for c in calls} >= {"speak", "vote", "belief", "murder", "reflection"}
+    assert {c.route for c in calls} == {"json_schema"} and all(c.outcome == "ok" for c in calls)
+    assert {c.purpose for c in calls} >= {"speak", "channel", "vote", "belief", "murder"}
     rows = call_rows(store, "g1")
     assert len(rows) == len(calls) == len(openai_env.requests)
     assert [r["request_hash"] for r in rows if r["purpose"] == "belief"]
@@ -148,7 +148,7 @@ def test_langchain_chat_openai_game(server: FakeOpenAI, tmp_path) -> None:
     state = asyncio.run(Game.create("lc", scenario, 4, players, agents, store).run())
     calls = model_calls(state)
     assert state.ended and calls and all(c.outcome == "ok" for c in calls)
-    assert {c.route for c in calls} == {"json_schema", "text"}
+    assert {c.route for c in calls} == {"json_schema"}
     assert server.requests[0]["response_format"]["type"] == "json_schema"
     assert len(call_rows(store, "lc")) == len(calls)
 
@@ -167,7 +167,7 @@ def test_phase_calls_run_concurrently(monkeypatch, tmp_path) -> None:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         scenario = {**SMALL, "max_days": 1, "recruitment": {"enabled": False}}
         play(Store(f"sqlite:///{tmp_path / 'c.db'}"), scenario=scenario)
-        assert srv.max_inflight >= 7  # seven voters (plus their reflections) at once
+        assert srv.max_inflight >= 7  # seven voters at once
 
 
 def test_scenario_models_per_seat(openai_env: FakeOpenAI, tmp_path) -> None:

@@ -161,7 +161,7 @@ def test_corrections_then_heuristic_fallback_are_recorded() -> None:
         Completion(text="", route="json_schema"),
     ]
     stub = Stub([*bad, Completion(text="nope", refusal="I can't", route="json_schema")])
-    decision = asyncio.run(LLMAgent(stub, reflect=False).act(v, request))
+    decision = asyncio.run(LLMAgent(stub, reflect="off").act(v, request))
     assert validate_decision(request, decision) is None
     assert [(c.outcome, c.route) for c in decision.calls] == [("error", "json_schema")] * 3 + [
         ("fallback", "fallback")
@@ -174,23 +174,35 @@ def test_correction_recovers_and_model_errors_fall_back() -> None:
     v, request = _vote_view()
     good = json.dumps({"choice": request.options[0]})
     stub = Stub([Completion(text="{oops", route="json_object"), Completion(text=good, route="json_object")])
-    decision = asyncio.run(LLMAgent(stub, reflect=False).act(v, request))
+    decision = asyncio.run(LLMAgent(stub, reflect="off").act(v, request))
     assert decision.choice == request.options[0]
     assert [c.outcome for c in decision.calls] == ["error", "retried"]
     failing = Stub([ModelError("down")])
-    decision = asyncio.run(LLMAgent(failing, reflect=False).act(v, request))
+    decision = asyncio.run(LLMAgent(failing, reflect="off").act(v, request))
     assert [c.outcome for c in decision.calls] == ["error", "fallback"] and decision.choice in request.options
 
 
-def test_vote_reflects_alongside_and_notes_feed_later_prompts() -> None:
+def test_vote_carries_notes_that_feed_later_prompts() -> None:
     v, request = _vote_view()
-    stub = Stub([Completion(text=json.dumps({"choice": request.options[1]})), Completion(text="Bea is odd.")])
+    answer = json.dumps({"choice": request.options[1], "notes": "Bea is odd."})
+    stub = Stub([Completion(text=answer)])
     agent = LLMAgent(stub)
     decision = asyncio.run(agent.act(v, request))
-    assert [c.purpose for c in decision.calls] == ["vote", "reflection"]
+    assert [c.purpose for c in decision.calls] == ["vote"] and decision.choice == request.options[1]
+    assert "'notes'" in stub.requests[0].messages[-1]["content"]
     tomorrow = dataclasses.replace(v, day=v.day + 1)
     assert asyncio.run(agent.reflect(tomorrow)) == "Bea is odd."
     assert f"Day {v.day}: Bea is odd." in agent._messages(tomorrow, "TASK\nx")[1]["content"]
+
+
+def test_reflection_as_a_separate_call_runs_alongside_the_vote() -> None:
+    v, request = _vote_view()
+    stub = Stub([Completion(text=json.dumps({"choice": request.options[0]})), Completion(text="Cal lied.")])
+    agent = LLMAgent(stub, reflect="call")
+    decision = asyncio.run(agent.act(v, request))
+    assert [c.purpose for c in decision.calls] == ["vote", "reflection"]
+    assert "Plain text" in stub.requests[1].messages[-1]["content"]
+    assert asyncio.run(agent.reflect(dataclasses.replace(v, day=v.day + 1))) == "Cal lied."
 
 
 def test_personas_are_seeded_per_seat() -> None:

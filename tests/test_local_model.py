@@ -53,7 +53,7 @@ def test_smollm2_plays_a_legal_game(tmp_path) -> None:
     model = build_model("local", engine=store.engine)
     scenario = parse_scenario(TINY)
     players = [PlayerInfo(name=n, agent="local") for n in scenario.player_names()]
-    agents = {p.name: Checked(LLMAgent(model, reflect=False, temperature=0.0)) for p in players}
+    agents = {p.name: Checked(LLMAgent(model, reflect="off", temperature=0.0)) for p in players}
     started = time.perf_counter()
     state = asyncio.run(Game.create("local", scenario, 1, players, agents, store).run())
     elapsed = time.perf_counter() - started

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from agents.heuristic import HeuristicAgent
 from agents.llm import schemas
 from agents.llm.personas import Persona, persona_for
-from agents.llm.tasks import REFLECTION_TASK, build_messages, task_text
+from agents.llm.tasks import NOTES_TASK, REFLECTION_TASK, build_messages, task_text
 from agents.models.base import ChatModel, Completion, Message, ModelError, ModelRequest
 from traitors.decisions import Decision, DecisionRequest
 from traitors.events import ModelCallRecord
@@ -28,8 +28,9 @@ _Records = list[ModelCallRecord]
 
 class LLMAgent:
     """One seat played by ``model``. ``persona`` defaults to one derived from the seat name; ``memory``
-    (optional) returns remembered lines for a view and a query; ``reflect`` writes daily private notes
-    (one extra call per player per day, made alongside the first banishment vote)."""
+    (optional) returns remembered lines for a view and a query. ``reflect`` writes daily private notes that
+    later prompts show: ``"vote"`` asks for them inside the first banishment vote's answer (no extra call),
+    ``"call"`` in a separate free-text call made alongside that vote, ``"off"`` not at all."""
 
     def __init__(
         self,
@@ -37,7 +38,7 @@ class LLMAgent:
         *,
         persona: Persona | None = None,
         memory: Memory | None = None,
-        reflect: bool = True,
+        reflect: Literal["vote", "call", "off"] = "vote",
         temperature: float = 0.7,
         corrections: int = 2,
         fallback: Any = None,
@@ -81,7 +82,13 @@ class LLMAgent:
     def _request(
         self, view: PlayerView, purpose: str, messages: tuple[Message, ...], **kw: Any
     ) -> ModelRequest:
-        tags = {"game_id": view.game_id, "player": view.me, "day": view.day, "phase": view.phase}
+        night = purpose in ("murder", "recruit", "answer_offer", "channel") or view.phase == "night"
+        tags = {
+            "game_id": view.game_id,
+            "player": view.me,
+            "day": view.day,
+            "phase": "night" if night else "roundtable",
+        }
         return ModelRequest(
             messages=messages, temperature=self.temperature, tags={**tags, "purpose": purpose}, **kw
         )
@@ -141,7 +148,7 @@ class LLMAgent:
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """Answer ``request`` with the model; fall back to the heuristic agent when the model fails."""
         tasks = [self._decide(view, request)]
-        if self.reflective and request.kind == "vote" and request.ballot == 1:
+        if self.reflective == "call" and request.kind == "vote" and request.ballot == 1:
             tasks.append(self._reflect(view, request.seed))
         decision, *more = await asyncio.gather(*tasks)
         calls = [*decision.calls, *(r for rs in more for r in rs)]
@@ -155,15 +162,21 @@ class LLMAgent:
             tokens = request.max_chars // 3 + 30
         elif kind == "belief":
             shape, tokens = schemas.belief_model(opts), 12 * len(opts) + 16
+        elif kind == "vote" and request.ballot == 1 and self.reflective == "vote":
+            shape, tokens, task = schemas.vote_notes_model(opts), 24 + 100, task + NOTES_TASK
         else:
             shape, tokens = schemas.choice_model(opts), 24
-        value, records = await self.ask(view, kind, task, shape, seed, tokens)
+        purpose = "channel" if kind == "speak" and request.channel == "traitors" else kind
+        value, records = await self.ask(view, purpose, task, shape, seed, tokens)
+        notes = " ".join(str(getattr(value, "notes", "")).split())
+        if notes:
+            self._notes.setdefault((view.game_id, view.me), {})[view.day] = notes
         if value is not None:
             decision = _decision(kind, opts, value)
             if decision is not None:
                 return decision.model_copy(update={"calls": tuple(records)})
         fallback = await self.fallback.act(view, request)
-        note = ModelCallRecord(purpose=kind, model="heuristic", route="fallback", outcome="fallback")
+        note = ModelCallRecord(purpose=purpose, model="heuristic", route="fallback", outcome="fallback")
         return fallback.model_copy(update={"calls": (*records, note)})
 
     async def _reflect(self, view: PlayerView, seed: int) -> _Records:

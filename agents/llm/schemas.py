@@ -34,6 +34,17 @@ def choice_model(options: tuple[str, ...]) -> type[BaseModel]:
 
 
 @lru_cache(maxsize=512)
+def vote_notes_model(options: tuple[str, ...], max_chars: int = 300) -> type[BaseModel]:
+    """A banishment vote with the day's private notes: ``{"choice": ..., "notes": "..."}`` (name first)."""
+    return create_model(
+        "Vote",
+        __base__=_Strict,
+        choice=(_names(options), ...),
+        notes=(str, Field(..., max_length=max_chars)),
+    )
+
+
+@lru_cache(maxsize=512)
 def speech_model(options: tuple[str, ...], max_chars: int) -> type[BaseModel]:
     """A statement: who it accuses and defends (legal names, at most two each), then the capped text."""
     names = list[_names(options)]  # type: ignore[misc]

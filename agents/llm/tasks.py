@@ -58,6 +58,11 @@ def task_text(view: PlayerView, request: DecisionRequest) -> str:
     return "TASK\n" + text + "\nAnswer with the JSON object only."
 
 
+NOTES_TASK = (
+    "\nAlso write private notes for yourself in 'notes' (at most two short sentences): whom you suspect or "
+    "trust after today's round table, and why."
+)
+
 REFLECTION_TASK = (
     "TASK\nWrite private notes for yourself on today's round table in at most three short sentences: whom "
     "you suspect or trust now, and why. Plain text, no JSON."

@@ -80,8 +80,7 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         """Serve on a free loopback port in a daemon thread."""
         handler = type("Handler", (_Handler,), {"server_ref": self, "disable_nagle_algorithm": True})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
@@ -125,16 +124,30 @@ class FakeOpenAI:
     def cached_prefix(self, tokens: list[str]) -> int:
         """Longest token prefix shared with a recent prompt (a simulated prefix cache)."""
         with self._lock:
-            best = 0
-            for other in self._prompts[-64:]:
-                n = 0
-                for a, b in zip(tokens, other, strict=False):
-                    if a != b:
-                        break
-                    n += 1
-                best = max(best, n)
+            recent = self._prompts[-16:]
             self._prompts.append(tokens)
-            return best
+        return max((_common(tokens, other) for other in recent), default=0)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters for benchmarks: requests served, most requests in flight at once, faults injected."""
+        with self._lock:
+            return {
+                "requests": len(self.requests),
+                "max_inflight": self.max_inflight,
+                "injected": dict(self.injected),
+            }
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    """Length of the common prefix of two token lists (binary search over C-level slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _schema_in_prompt(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -147,6 +160,11 @@ def _schema_in_prompt(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
             except ValueError:
                 return None
     return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # socketserver's default (5) drops bursts of connections: 1 s SYN retries
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -165,6 +183,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/stats"):
+            return self._send(200, self.server_ref.stats())
+        return self._send(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:
         srv = self.server_ref
@@ -284,3 +307,24 @@ def _unknown(value: Any, schema: dict[str, Any]) -> Any:
 
 def _envelope(body: dict[str, Any], obj: str, **fields: Any) -> dict[str, Any]:
     return {"id": "chatcmpl-fake", "object": obj, "created": 0, "model": body.get("model", "fake"), **fields}
+
+
+def main() -> None:
+    """``python -m agents.models.fake_server [--latency S] [--port N]``: serve until interrupted; prints the
+    base URL (benchmarks run it in its own process, as a real server would be)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = FakeOpenAI(latency=args.latency)
+    handler = type("Handler", (_Handler,), {"server_ref": server, "disable_nagle_algorithm": True})
+    server._httpd = _Server(("127.0.0.1", args.port), handler)
+    print(server.base_url, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server._httpd.serve_forever(0.05)
+
+
+if __name__ == "__main__":
+    main()

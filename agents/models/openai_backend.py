@@ -159,13 +159,20 @@ class OpenAIBackend:
             if route == "text" and self.stream_text and request.schema is None:
                 completion = await self._stream(kwargs)
             else:
-                completion = _completion(await self._client().chat.completions.create(**kwargs), route)
+                completion = _completion(await self._post(kwargs), route)
         except ModelError:
             raise
         except Exception as exc:
             raise map_error(exc) from None
         latency = (time.perf_counter() - started) * 1000
         return Completion(**{**completion.__dict__, "latency_ms": latency})
+
+    async def _post(self, body: dict[str, Any]) -> Any:
+        """``POST /chat/completions`` without the SDK's per-call parameter transform (milliseconds a call
+        on big prompts); the body is already plain JSON."""
+        from openai.types.chat import ChatCompletion
+
+        return await self._client().post("/chat/completions", cast_to=ChatCompletion, body=body)
 
     async def _stream(self, kwargs: dict[str, Any]) -> Completion:
         stream = await self._client().chat.completions.create(

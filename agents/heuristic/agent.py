@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections import OrderedDict
 
 from agents.heuristic import evidence as E
@@ -19,9 +20,9 @@ from traitors.views import PlayerView
 class HeuristicAgent:
     """Plays from evidence in its view: a Faithful votes its top suspect; a Traitor steers and murders.
 
-    The only state is a bounded cache of :class:`Tracker` per (game, player) sharing one
-    :class:`PublicRecord` per game, advanced over new events only and rebuilt from ``view.events`` when
-    missing or stale, so answers are the same cold or warm.
+    The only state is a bounded cache of :class:`Tracker` per (game, player), sharing one
+    :class:`PublicRecord` per game with every heuristic seat in the thread, advanced over new events only
+    and rebuilt from ``view.events`` when missing or stale, so answers are the same cold or warm.
     All randomness (wording) comes from ``request.seed``.
     """
 
@@ -29,7 +30,6 @@ class HeuristicAgent:
 
     def __init__(self, cache_size: int = 4096) -> None:
         self._cache: OrderedDict[tuple[str, str], Tracker] = OrderedDict()
-        self._records: OrderedDict[str, PublicRecord] = OrderedDict()
         self._cache_size = cache_size
 
     def tracker(self, view: PlayerView) -> Tracker:
@@ -37,21 +37,16 @@ class HeuristicAgent:
         key = (view.game_id, view.me)
         tracker = self._cache.get(key)
         if tracker is None or not tracker.fits(view.events):
-            shared = self._records.get(view.game_id)
-            if shared is None:
-                shared = self._records[view.game_id] = PublicRecord(view.game_id)
-                if len(self._records) > self._cache_size // 8:
-                    self._records.popitem(last=False)
-            tracker = self._cache[key] = Tracker(view.game_id, view.me, shared)
+            tracker = self._cache[key] = Tracker(view.game_id, view.me, shared_record(view.game_id))
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         tracker.update(view.events)
         return tracker
 
     def clear(self) -> None:
-        """Drop every cached tracker and record (answers do not change; the next decisions rebuild them)."""
+        """Drop every cached tracker and shared record (answers do not change; they are rebuilt)."""
         self._cache.clear()
-        self._records.clear()
+        _records().clear()
 
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """A legal answer to ``request`` from the evidence in ``view``."""
@@ -90,6 +85,30 @@ class HeuristicAgent:
         if kind == "endgame":
             return Decision(choice=_endgame(tracker, view))
         return _fallback(request)
+
+
+_LOCAL = threading.local()
+RECORDS_KEPT = 256  # games whose public record stays cached (per thread)
+
+
+def _records() -> OrderedDict[str, PublicRecord]:
+    records = getattr(_LOCAL, "records", None)
+    if records is None:
+        records = _LOCAL.records = OrderedDict()
+    return records
+
+
+def shared_record(game_id: str) -> PublicRecord:
+    """The public record of ``game_id`` shared by every heuristic seat of this thread (one agent per seat
+    still folds each public event once). Only a cache: a tracker checks it against its own view and
+    folds a private copy when it does not match, so answers never depend on it."""
+    records = _records()
+    record = records.get(game_id)
+    if record is None:
+        record = records[game_id] = PublicRecord(game_id)
+        if len(records) > RECORDS_KEPT:
+            records.popitem(last=False)
+    return record
 
 
 def _answer_offer(tracker: Tracker, view: PlayerView) -> str:

@@ -129,6 +129,13 @@ def test_a_cache_ahead_of_the_view_or_on_another_branch_gives_the_same_answers()
         assert fresh.decide(view, request) == decision
 
 
+def test_one_agent_per_seat_plays_the_same_game_as_one_shared_agent() -> None:
+    scenario = SCENARIOS[1]
+    shared = play(scenario, 5, HeuristicAgent())
+    per_seat = play(scenario, 5, {n: HeuristicAgent() for n in scenario.player_names()})
+    assert per_seat.events == shared.events
+
+
 def test_a_resumed_game_with_fresh_agents_matches_an_uninterrupted_one() -> None:
     scenario = SCENARIOS[0]
     full = play(scenario, 3, HeuristicAgent())

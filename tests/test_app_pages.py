@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit.logger
 from streamlit.testing.v1 import AppTest
 
 from app.replay_model import ReplayView, ballots
@@ -30,6 +31,7 @@ def app_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def start(url: str, **query: str) -> AppTest:
     """The app on ``url`` after its first run (optionally deep-linked)."""
+    streamlit.logger.set_log_level("error")  # AppTest's bare-mode warnings are expected
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["db_url"] = url
     for key, value in query.items():

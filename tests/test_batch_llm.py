@@ -3,6 +3,7 @@ injected 429s and no errors, and token budgets that stop new games while running
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from agents.models.fake_server import FakeOpenAI
 from agents.models.tables import model_calls
 from traitors.batch import run_batch
+from traitors.batch.limits import AdaptiveGate
 from traitors.batch.spec import parse_experiment
 from traitors.store import Store, events, games
 
@@ -37,7 +39,7 @@ def test_fifty_concurrent_llm_games_without_errors(db_url: str) -> None:
         )
         assert server.injected["rate_limit"] > 0, "the test should see 429s"
     assert Counter(o.status for o in result.outcomes) == {"finished": 50}, [o.error for o in result.outcomes]
-    assert result.tokens > 0
+    assert result.tokens > 0 and result.backoffs >= 1, "429s should shrink the games-in-flight limit"
     with Store(db_url) as store, store.engine.connect() as conn:
         types = Counter(dict(conn.execute(select(events.c.type, func.count()).group_by(events.c.type)).all()))
         assert types["game_ended"] == 50 and types["decision_fallback"] == 0
@@ -64,3 +66,27 @@ def test_token_budget_stops_new_games_and_lets_running_ones_finish(tmp_path: Pat
             assert not store.games(status="running")
         rest = run_batch(exp, db=url, backend="local", concurrency=2, progress=False)
     assert rest.count("skipped") == statuses["finished"] and rest.count("finished") == statuses["not_started"]
+
+
+def test_adaptive_gate_halves_on_retries_once_per_window_and_grows_back() -> None:
+    gate = AdaptiveGate(8)
+    assert gate.observe(calls=0, retried=0) is False  # phases without model calls say nothing
+    assert gate.observe(calls=6, retried=2) is True and gate.limit == 4
+    assert [gate.observe(6, 1) for _ in range(3)] == [False] * 3 and gate.limit == 4  # same burst
+    assert gate.observe(6, 1) is True and gate.limit == 2 and gate.lowest == 2
+    for _ in range(2):
+        gate.observe(6, 0)
+    assert gate.limit == 3 and gate.backoffs == 2
+
+    async def crowd() -> list[int]:
+        seen: list[int] = []
+
+        async def game() -> None:
+            async with gate:
+                seen.append(gate.active)
+                await asyncio.sleep(0.001)
+
+        await asyncio.gather(*(game() for _ in range(10)))
+        return seen
+
+    assert max(asyncio.run(crowd())) == 3 and gate.active == 0

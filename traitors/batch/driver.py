@@ -37,6 +37,7 @@ class BatchResult:
     tokens: int = 0
     cost: float = 0.0
     stopped: str | None = None
+    backoffs: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, *statuses: str) -> int:
@@ -177,6 +178,7 @@ def run_batch(
         tally.tokens,
         tally.cost,
         reason,
+        tally.backoffs,
         summary_rows(ordered),
     )
 

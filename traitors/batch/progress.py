@@ -35,7 +35,7 @@ class Tally:
         on_budget: Callable[[str], None] | None = None,
     ) -> None:
         self.total, self.max_tokens, self.max_cost, self.on_budget = total, max_tokens, max_cost, on_budget
-        self.done = self.failed = self.tokens = 0
+        self.done = self.failed = self.tokens = self.backoffs = 0
         self.cost = 0.0
         self.budget_reason: str | None = None
         self._lock = threading.Lock()
@@ -48,6 +48,8 @@ class Tally:
                 self.tokens += message[1]
                 self.cost += message[2]
                 self._check_budget()
+            elif message[0] == "backoff":
+                self.backoffs += 1
             elif message[0] == "game":
                 outcome: GameOutcome = message[1]
                 self.done += outcome.status in DONE
@@ -95,7 +97,8 @@ class ProgressBar:
     def _usage(self) -> str:
         t = self.tally
         failed = f" [red]{t.failed} failed[/]" if t.failed else ""
-        return f"{t.tokens:,} tokens ${t.cost:.4f}{failed}"
+        backoffs = f" [yellow]{t.backoffs} backoffs[/]" if t.backoffs else ""
+        return f"{t.tokens:,} tokens ${t.cost:.4f}{failed}{backoffs}"
 
     def refresh(self) -> None:
         """Redraw from the tally."""

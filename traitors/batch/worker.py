@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from traitors import runner
+from traitors.batch.limits import AdaptiveGate
 from traitors.batch.plan import GameTask
 from traitors.events import Event, GameCreated, ModelCall, event_from_json, event_to_json
 from traitors.state import replay
@@ -41,7 +42,7 @@ class Control(Protocol):
         ...
 
     def report(self, message: tuple[Any, ...]) -> None:
-        """Send ``("usage", tokens, cost)`` or ``("game", GameOutcome)`` to the driver."""
+        """Send ``("usage", tokens, cost)``, ``("backoff", limit)`` or ``("game", GameOutcome)``."""
         ...
 
 
@@ -85,16 +86,26 @@ def _price() -> Callable[[str, int, int, int], float]:
 class Meter:
     """Observer sink: counts each stored phase's model tokens and cost, and halts the game when asked."""
 
-    def __init__(self, control: Control, outcome: GameOutcome, price: Callable[..., float]) -> None:
-        self.control, self.outcome, self.price = control, outcome, price
+    def __init__(
+        self,
+        control: Control,
+        outcome: GameOutcome,
+        price: Callable[..., float],
+        gate: AdaptiveGate | None = None,
+    ) -> None:
+        self.control, self.outcome, self.price, self.gate = control, outcome, price, gate
 
     def append(self, events: Sequence[Event]) -> None:
         """Account one stored batch; raise :class:`Halted` if the driver is stopping."""
-        tokens, cost = 0, 0.0
+        tokens, cost, calls, retried = 0, 0.0, 0, 0
         for e in events:
             if isinstance(e, ModelCall):
                 tokens += e.prompt_tokens + e.completion_tokens
                 cost += self.price(e.model, e.prompt_tokens, e.cached_tokens, e.completion_tokens)
+                calls += 1
+                retried += e.attempts > 1
+        if self.gate is not None and self.gate.observe(calls, retried):
+            self.control.report(("backoff", self.gate.limit))
         if tokens:
             self.outcome.tokens += tokens
             self.outcome.cost += cost
@@ -114,10 +125,12 @@ def check_matches(task: GameTask, created: GameCreated) -> str | None:
     return None
 
 
-async def play_task(task: GameTask, sink: Store, control: Control) -> GameOutcome:
+async def play_task(
+    task: GameTask, sink: Store, control: Control, gate: AdaptiveGate | None = None
+) -> GameOutcome:
     """Play or resume one game; never raises (a failure is an outcome)."""
     out = GameOutcome(task.game_id, task.condition, "failed")
-    meter = Meter(control, out, _price())
+    meter = Meter(control, out, _price(), gate)
     try:
         stored = sink.load_events(task.game_id)
         if stored:
@@ -180,11 +193,11 @@ async def run_chunk(
         if scratch is not None and task.prior:
             store.append([event_from_json(e) for e in task.prior])
     share_model_limit({spec for t in tasks for spec in t.agents}, store, concurrency)
-    gate = asyncio.Semaphore(max(1, concurrency))
+    gate = AdaptiveGate(concurrency)
 
     async def one(task: GameTask) -> GameOutcome:
         async with gate:
-            outcome = await play_task(task, store, control)
+            outcome = await play_task(task, store, control, gate)
         if scratch is not None:
             outcome.events = [event_to_json(e) for e in store.load_events(task.game_id)[len(task.prior) :]]
         control.report(("game", outcome))

@@ -92,9 +92,12 @@ def model_calls(url: str, rv: ReplayView) -> None:
     frame = pd.DataFrame([c.model_dump() for c in calls]).reindex(columns=CALL_COLUMNS)
     measured = _rows(url, "model_calls", rv.state.game_id, rv.pov)
     cost = None
-    if measured is not None and not measured.empty and "cost_usd" in measured.columns:
-        measured = _until_day(measured, rv.state.day)
-        cost = float(pd.to_numeric(measured["cost_usd"], errors="coerce").sum())
+    if measured is not None and not measured.empty and {"request_hash", "cost_usd"} <= set(measured.columns):
+        extra = [c for c in ("latency_ms", "cost_usd", "cache_hit") if c in measured.columns]
+        per_call = measured.drop_duplicates("request_hash").set_index("request_hash")[extra]
+        frame = frame.join(per_call, on="request_hash")
+        cost = float(pd.to_numeric(frame["cost_usd"], errors="coerce").sum())
+        measured = measured[measured["request_hash"].isin(frame["request_hash"])]
     cols = st.columns(4)
     cols[0].metric("Calls", len(frame))
     cols[1].metric("Prompt tokens", int(frame["prompt_tokens"].sum()))

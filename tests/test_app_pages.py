@@ -172,6 +172,8 @@ def test_llm_player_memory_prompts_and_costs_as_text(app_db: str) -> None:
     assert any(f"PROMPT-{calls[-1].seq}" in c for c in codes) and any(
         f"REPLY-{calls[-1].seq}" in c for c in codes
     )
+    table = next(d.value for d in at.dataframe if "purpose" in d.value.columns)
+    assert len(table) == len(calls) and table["cost_usd"].tolist() == [0.001] * len(calls)
     memory = [d.value for d in at.dataframe if "content" in d.value.columns]
     assert memory and memory[0]["content"].str.startswith("MEMORY-day").all()
     assert any(HOSTILE in t.value for t in at.text)  # statements as plain text

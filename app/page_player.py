@@ -13,6 +13,8 @@ from app import db, session
 from app.replay_model import ReplayView, beliefs
 from traitors.views import view
 
+#: Columns of the memory tables that repeat what the panel already says (whose memory, which game).
+HIDDEN = ("id", "identity", "game_id", "player", "observer")
 CALL_COLUMNS = [
     "seq",
     "day",
@@ -76,7 +78,8 @@ def render(url: str, rv: ReplayView) -> None:
             if rows.empty:
                 st.caption("Nothing stored yet.")
             else:
-                st.dataframe(rows, hide_index=True, width="stretch")
+                shown = rows.drop(columns=[c for c in HIDDEN if c in rows.columns])
+                st.dataframe(shown, hide_index=True, width="stretch")
     if _rows(url, "memory_items", game_id, me) is None:
         st.caption("No agent memory in this database (memory_items table absent).")
     model_calls(url, rv)

@@ -255,3 +255,31 @@ def test_markup_in_ids_and_names_is_escaped(tmp_path: Path) -> None:
     assert at.header[0].value == f"Replay · {md(game_id)}"
     at.radio(key="page").set_value("Trust")
     assert run(at).header[0].value == f"Trust · {md(game_id)}"
+
+
+def test_llm_game_with_memory_against_the_fake_openai_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("openai", reason="the llm extra is not installed")
+    import asyncio
+
+    from agents.models.fake_server import FakeOpenAI
+    from traitors import runner
+    from traitors.config import parse_scenario
+
+    small = {"name": "small", "players": 5, "traitors": 1, "max_days": 2, "discussion": {"turns": 1}}
+    url = f"sqlite:///{tmp_path / 'llm.db'}"
+    with FakeOpenAI() as srv, Store(url) as store:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        state = asyncio.run(
+            runner.play_game(
+                parse_scenario(small), 3, agents="openai:gpt-4o-mini", store=store, game_id="llm", memory=True
+            )
+        )
+    me = state.names[0]
+    at = start(url, game="llm", page="Replay", pov=me, step=str(state.seq - 1))
+    calls = [e for e in state.events if isinstance(e, ModelCall) and e.player == me]
+    assert {m.label: m.value for m in at.metric}["Calls"] == str(len(calls))
+    assert any("The Traitors" in c.value for c in at.code)  # the system prompt, as text
+    assert any("content" in d.value.columns and len(d.value) for d in at.dataframe)  # memory items

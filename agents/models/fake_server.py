@@ -17,34 +17,18 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agents.models.base import _TOKEN, SCHEMA_MARK
+from agents.models.base import _TOKEN
+from agents.models.fake_answers import (
+    common_prefix,
+    digest,
+    envelope,
+    fake_value,
+    schema_in_prompt,
+    unknown_name,
+)
 
 TRANSPORT_FAULTS = ("rate_limit", "server_error", "timeout")
 CONTENT_FAULTS = ("malformed", "unknown_name", "empty", "refusal")
-
-
-def _digest(*parts: object) -> int:
-    return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "big")
-
-
-def fake_value(schema: dict[str, Any], salt: int) -> Any:
-    """A deterministic value that fits a (wire) JSON schema."""
-    if "enum" in schema:
-        return schema["enum"][salt % len(schema["enum"])]
-    kind = schema.get("type")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {k: fake_value(v, _digest(salt, k)) for k, v in props.items()}
-    if kind == "array":
-        n = min(schema.get("maxItems", 1), salt % 2)
-        return [fake_value(schema.get("items", {}), _digest(salt, i)) for i in range(n)]
-    if kind in ("number", "integer"):
-        lo, hi = schema.get("minimum", 0), schema.get("maximum", 1)
-        value = lo + (salt % 1000) / 999 * (hi - lo)
-        return round(value, 2) if kind == "number" else int(value)
-    if kind == "boolean":
-        return bool(salt % 2)
-    return f"I have been watching closely and I think we should talk about point {salt % 97}."
 
 
 class FakeOpenAI:
@@ -106,7 +90,7 @@ class FakeOpenAI:
                 self._seen[key] += 1
                 fault = None
                 if self._seen[key] == 1:
-                    u, acc = (_digest(key) % 10_000) / 10_000, 0.0
+                    u, acc = (digest(key) % 10_000) / 10_000, 0.0
                     for name, rate in sorted(self.faults.items()):
                         acc += rate
                         if u < acc:
@@ -126,7 +110,7 @@ class FakeOpenAI:
         with self._lock:
             recent = self._prompts[-16:]
             self._prompts.append(tokens)
-        return max((_common(tokens, other) for other in recent), default=0)
+        return max((common_prefix(tokens, other) for other in recent), default=0)
 
     def stats(self) -> dict[str, Any]:
         """Counters for benchmarks: requests served, most requests in flight at once, faults injected."""
@@ -138,30 +122,6 @@ class FakeOpenAI:
             }
 
 
-def _common(a: list[str], b: list[str]) -> int:
-    """Length of the common prefix of two token lists (binary search over C-level slice compares)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _schema_in_prompt(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for message in reversed(messages):
-        content = message.get("content") or ""
-        if isinstance(content, str) and SCHEMA_MARK in content:
-            start = content.index(SCHEMA_MARK) + len(SCHEMA_MARK)
-            try:
-                return json.JSONDecoder().raw_decode(content[start:])[0]
-            except ValueError:
-                return None
-    return None
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # socketserver's default (5) drops bursts of connections: 1 s SYN retries
@@ -171,8 +131,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_ref: FakeOpenAI
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, *_: object) -> None:  # quiet
-        pass
+    def log_message(self, *_: object) -> None:
+        """Stay quiet."""
 
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
@@ -185,11 +145,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
+        """``/stats``: the server's counters."""
         if self.path.rstrip("/").endswith("/stats"):
             return self._send(200, self.server_ref.stats())
         return self._send(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:
+        """``/v1/chat/completions``: record the request, wait the latency, answer (or fail)."""
         srv = self.server_ref
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = json.loads(raw)
@@ -226,14 +188,14 @@ class _Handler(BaseHTTPRequestHandler):
             what = fmt if fmt and fmt not in srv.supports else "tools"
             return self._send(400, {"error": {"message": f"{what} is not supported by this server"}})
         messages = body["messages"]
-        salt = _digest(json.dumps(messages, sort_keys=True), body.get("seed"))
+        salt = digest(json.dumps(messages, sort_keys=True), body.get("seed"))
         schema = None
         if fmt == "json_schema":
             schema = body["response_format"]["json_schema"]["schema"]
         elif tools:
             schema = tools[0]["function"]["parameters"]
         else:
-            schema = _schema_in_prompt(messages)
+            schema = schema_in_prompt(messages)
         content = json.dumps(fake_value(schema, salt)) if schema else fake_value({"type": "string"}, salt)
         if fault in ("malformed", "unknown_name") and not schema:
             fault = None  # free text has no JSON to break
@@ -245,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             content = (
                 content.replace('"', '"Zorro', 1)
                 if "enum" not in json.dumps(schema)
-                else (json.dumps(_unknown(fake_value(schema, salt), schema)))
+                else (json.dumps(unknown_name(fake_value(schema, salt), schema)))
             )
         elif fault == "empty":
             content = ""
@@ -268,7 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             return self._stream(body, message, usage, finish)
         choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
-        self._send(200, _envelope(body, "chat.completion", choices=[choice], usage=usage))
+        self._send(200, envelope(body, "chat.completion", choices=[choice], usage=usage))
 
     def _stream(self, body: dict, message: dict, usage: dict, finish: str) -> None:
         self.send_response(200)
@@ -280,33 +242,14 @@ class _Handler(BaseHTTPRequestHandler):
         chunks = [{"index": 0, "delta": {"role": "assistant", "content": p}} for p in pieces]
         chunks.append({"index": 0, "delta": {}, "finish_reason": finish})
         for choice in chunks:
-            event = _envelope(body, "chat.completion.chunk", choices=[choice])
+            event = envelope(body, "chat.completion.chunk", choices=[choice])
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         if (body.get("stream_options") or {}).get("include_usage"):
-            event = _envelope(body, "chat.completion.chunk", choices=[], usage=usage)
+            event = envelope(body, "chat.completion.chunk", choices=[], usage=usage)
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
         self.close_connection = True
-
-
-def _unknown(value: Any, schema: dict[str, Any]) -> Any:
-    """Replace the first enum value in ``value`` by a name nobody has."""
-    if "enum" in schema:
-        return "Zorro"
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for k, sub in props.items():
-            if "enum" in json.dumps(sub):
-                return {**value, k: _unknown(value[k], sub)} if k in value else value
-        return {"Zorro": 0.5, **value}
-    if isinstance(value, list):
-        return ["Zorro", *value]
-    return value
-
-
-def _envelope(body: dict[str, Any], obj: str, **fields: Any) -> dict[str, Any]:
-    return {"id": "chatcmpl-fake", "object": obj, "created": 0, "model": body.get("model", "fake"), **fields}
 
 
 def main() -> None:

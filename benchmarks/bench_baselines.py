@@ -151,6 +151,14 @@ def notes(rows: list[dict[str, object]]) -> str:
     )
 
 
+def _load() -> str:
+    """The 1-minute load average."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def _us(value: object) -> str:
     return "–" if not isinstance(value, float) or math.isnan(value) else f"{value:.1f}"
 
@@ -182,13 +190,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="first seed")
     parser.add_argument("--write", action="store_true", help="update the Baselines section of RESULTS.md")
     args = parser.parse_args()
+    load_before = _load()
     rows = measure(args.games, args.seed)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (f"`python benchmarks/bench_baselines.py --games {args.games}` — {when}; {machine()}.\n"
             "Paper setting (10 players, 3 Traitors, defaults otherwise), seeds "
             f"{args.seed}..{args.seed + args.games - 1} in every condition, in memory, one process; games/s "
             "and µs/decision from CPU time (µs/decision includes folding new events into the evidence "
-            "cache).\n\n"
+            f"cache). Load average {load_before} before and {_load()} after (other jobs on the machine slow "
+            "even CPU time; the win rates and vote shares are exact and do not depend on it).\n\n"
             + table(rows))
     body += "\n\n" + notes(rows)
     print(body)

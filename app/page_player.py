@@ -41,10 +41,14 @@ def _exchange(url: str, request_hash: str) -> dict[str, Any] | None:
     return db.cached_llm_exchange(session.engine(url), request_hash)
 
 
-def _until_day(frame: pd.DataFrame | None, day: int) -> pd.DataFrame | None:
-    if frame is None or "day" not in frame.columns:
-        return frame
-    return frame[pd.to_numeric(frame["day"], errors="coerce").fillna(0) <= day]
+def _until(frame: pd.DataFrame | None, rv: ReplayView) -> pd.DataFrame | None:
+    """Rows known at the replay step: by event seq when the table has one, else by day."""
+    if frame is None:
+        return None
+    for column, limit in (("seq", rv.step), ("source_seq", rv.step), ("day", rv.state.day)):
+        if column in frame.columns:
+            return frame[pd.to_numeric(frame[column], errors="coerce").fillna(0) <= limit]
+    return frame
 
 
 def render(url: str, rv: ReplayView) -> None:
@@ -69,10 +73,9 @@ def render(url: str, rv: ReplayView) -> None:
             mine.pivot_table(index="target", columns="day", values="p_traitor").round(2).add_prefix("day "),
             width="stretch",
         )
-    day = rv.state.day
     game_id = rv.state.game_id
     for table, title in (("memory_items", "Memory"), ("beliefs", "Beliefs kept in memory")):
-        rows = _until_day(_rows(url, table, game_id, me), day)
+        rows = _until(_rows(url, table, game_id, me), rv)
         if rows is not None:
             st.subheader(title)
             if rows.empty:

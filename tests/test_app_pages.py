@@ -283,3 +283,7 @@ def test_llm_game_with_memory_against_the_fake_openai_server(
     assert {m.label: m.value for m in at.metric}["Calls"] == str(len(calls))
     assert any("The Traitors" in c.value for c in at.code)  # the system prompt, as text
     assert any("content" in d.value.columns and len(d.value) for d in at.dataframe)  # memory items
+    middle = state.seq // 2
+    at.session_state["step"] = middle
+    memory = next(d.value for d in run(at).dataframe if "content" in d.value.columns)
+    assert len(memory) and memory["source_seq"].max() <= middle  # what the player remembered by then

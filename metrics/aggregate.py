@@ -23,16 +23,24 @@ GROUPS = ("game_id", "scenario", "seed", "population", "role", "model", "metric"
 
 def _side_models(players: pd.DataFrame) -> pd.DataFrame:
     """Per game: population and the model of each side (faithful, traitor, all) at the start."""
-    p = players.assign(model=players["model"].astype(object), side=players["initial_role"].astype(object))
+    p = pd.DataFrame(
+        {
+            "game_id": players["game_id"].astype(object),
+            "model": players["model"].astype(object),
+            "side": players["initial_role"].astype(object),
+        }
+    )
 
-    def label(models: pd.Series) -> str:
-        uniq = sorted(set(models.dropna()))
-        return uniq[0] if len(uniq) == 1 else "mixed" if uniq else "unknown"
+    def label(keys: list[str]) -> pd.Series:
+        stats = p.groupby(keys)["model"].agg(["nunique", "first"])
+        return stats["first"].where(stats["nunique"] == 1, "mixed")
 
-    per_side = p.groupby(["game_id", "side"])["model"].agg(label).unstack()
-    every = p.groupby("game_id")["model"].agg([label, lambda m: "+".join(sorted(set(m.dropna())))])
-    every.columns = ["all", "population"]
-    return per_side.join(every, how="outer").reindex(columns=["faithful", "traitor", "all", "population"])
+    per_side = label(["game_id", "side"]).unstack()
+    pairs = p[["game_id", "model"]].dropna().drop_duplicates().sort_values(["game_id", "model"])
+    out = per_side.reindex(columns=["faithful", "traitor"])
+    out["all"] = label(["game_id"])
+    out["population"] = pairs.groupby("game_id")["model"].agg("+".join)
+    return out
 
 
 def annotate(metrics: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -66,19 +74,31 @@ def annotate(metrics: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.Da
 
 
 def bootstrap_ci(
-    values: np.ndarray, n_boot: int, rng: np.random.Generator, level: float = 0.95
+    values: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
+    level: float = 0.95,
+    clusters: np.ndarray | None = None,
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean (NaN for no values; the value itself for one)."""
+    """Percentile bootstrap interval of the mean of ``values`` (NaN for no values; the value itself when
+    all are equal). With ``clusters`` (e.g. game codes), whole clusters are resampled: the rows of one
+    game (its players) are not independent."""
     values = np.asarray(values, dtype=float)
     if len(values) == 0:
         return np.nan, np.nan
-    if len(values) == 1 or np.all(values == values[0]):
+    if np.all(values == values[0]):
         return float(values[0]), float(values[0])
+    if clusters is None:
+        sums, counts = values, np.ones(len(values))
+    else:
+        inverse = np.unique(clusters, return_inverse=True)[1]
+        sums, counts = np.bincount(inverse, weights=values), np.bincount(inverse).astype(float)
+    k = len(sums)
     means = np.empty(n_boot)
-    step = max(1, 4_000_000 // len(values))
+    step = max(1, 4_000_000 // k)
     for start in range(0, n_boot, step):
-        stop = min(n_boot, start + step)
-        means[start:stop] = values[rng.integers(0, len(values), (stop - start, len(values)))].mean(axis=1)
+        pick = rng.integers(0, k, (min(n_boot, start + step) - start, k))
+        means[start : start + len(pick)] = sums[pick].sum(axis=1) / counts[pick].sum(axis=1)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)
@@ -98,7 +118,7 @@ def summarize(
 ) -> pd.DataFrame:
     """Per group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric: n (rows
     with a defined value: games, or players for player-level metrics), mean, ci_low, ci_high (seeded
-    percentile bootstrap of the mean) and units (the sum of the rows' n)."""
+    percentile bootstrap of the mean, resampling games) and units (the sum of the rows' n)."""
     by = [b for b in by if b != "metric"]
     unknown = sorted(set(by) - set(GROUPS))
     if unknown:
@@ -109,7 +129,9 @@ def summarize(
     rows = []
     for key, group in data.groupby(keys, sort=True, dropna=False):
         values = group["value"].to_numpy(dtype=float)
-        low, high = bootstrap_ci(values, n_boot, _rng(seed, key), level)
+        games = group["game_id"].to_numpy(dtype=object)
+        clusters = pd.factorize(games)[0] if group["player"].notna().any() else None
+        low, high = bootstrap_ci(values, n_boot, _rng(seed, key), level, clusters)
         rows.append((*key, len(values), values.mean(), low, high, int(group["n"].sum())))
     return pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
 

@@ -241,6 +241,15 @@ def test_a_murder_victims_suspect_and_whoever_accused_me_rise() -> None:
     assert said.accuses[0] in {"Gus", "Cal"}
 
 
+def test_every_kind_of_evidence_can_be_put_into_words() -> None:
+    from agents.heuristic import weights
+    from agents.heuristic.speech import ACCUSE
+
+    for feature, weight in weights.FEATURES.items():
+        if weight > 0:
+            assert len(ACCUSE[feature]) >= 2, feature
+
+
 def test_speech_respects_max_chars_and_never_is_empty() -> None:
     view = defended_traitor_log().view("Alex")
     for limit in (1, 5, 20, 60, 4000):

@@ -59,12 +59,22 @@ ACCUSE: dict[str, tuple[str, ...]] = {
     "heat": (
         "Several of you have doubts about {x}, and I share them.",
         "I'm with the others on {x}; nothing I've seen clears them.",
-        "{x} has been named already, and I agree.",
+        "{n} of us have named {x} already. I agree.",
     ),
-    "none": (
+    "heat_one": (
+        "{x} has been named already, and I agree.",
+        "Someone has raised {x} already; I had the same feeling.",
+        "I'll second the doubts about {x}.",
+    ),
+    "none_early": (
         "It's early and nobody has given much away. I'll start with {x} and listen.",
         "I have nothing solid yet, but {x} is my read for now.",
         "No hard evidence so far; my instinct says {x}.",
+    ),
+    "none": (
+        "Nothing hard points anywhere yet, so I go with my gut: {x}.",
+        "I have no proof, but {x} is the one I keep coming back to.",
+        "{x} is my read, though I admit the evidence is thin.",
     ),
 }
 

@@ -15,15 +15,23 @@ from traitors.views import PlayerView
 
 def _case(rng: random.Random, tracker: Tracker, x: str, private: bool) -> list[str]:
     """One or two sentences on why ``x`` is suspect, from the strongest evidence about them."""
-    items = E.reasons(tracker, x, positive=True, private=private)
+    me = tracker.me
+    items = [e for e in E.reasons(tracker, x, positive=True, private=private)
+             if e[1] != me or e[0].endswith("_me")]  # what x did to me: told in the first person
     if items:
         out = [line(rng, ACCUSE, items[0][0], x=x, o=items[0][1])]
         second = next((e for e in items[1:] if e[0] != items[0][0]), None)
         if second is not None:
             out.append(line(rng, ACCUSE, second[0], x=x, o=second[1]))
         return out
+    return [_heat_line(rng, tracker, x)]
+
+
+def _heat_line(rng: random.Random, tracker: Tracker, x: str) -> str:
+    """Going along with the table's doubts about ``x`` (or a hunch when nobody has named them)."""
     heat = tracker.record.heat.get(x, 0)
-    return [line(rng, ACCUSE, "heat" if heat else "none", x=x, n=heat)]
+    quiet = "none_early" if tracker.day <= 1 else "none"
+    return line(rng, ACCUSE, "heat" if heat > 1 else ("heat_one" if heat else quiet), x=x, n=heat)
 
 
 def _trust(rng: random.Random, tracker: Tracker, y: str) -> str | None:
@@ -61,7 +69,7 @@ def traitor_statement(tracker: Tracker, view: PlayerView, request: DecisionReque
     likely = table.predicted()
     at_risk = table.at_risk(likely)
     if at_risk and likely != view.me and likely in options and table.doomed(likely):
-        text = line(rng, ACCUSE, "heat", x=likely, n=tracker.record.heat.get(likely, 0))
+        text = _heat_line(rng, tracker, likely)
         return Decision(text=fit([text], request.max_chars), accuses=(likely,))
     planned = tracker.plan[1] if len(tracker.plan) > 1 else None
     if at_risk:

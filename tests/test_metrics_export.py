@@ -137,3 +137,11 @@ def test_cli_entry_points(two_games, tmp_path: Path) -> None:
     assert (tmp_path / "x" / "summary.tex") in paths and (tmp_path / "x" / "votes.csv") in paths
     with pytest.raises(ValueError, match="unknown format"):
         export_all(url, tmp_path / "y", formats=("xlsx",), figures=False)
+
+
+def test_cluster_bootstrap_resamples_whole_games() -> None:
+    rows = bootstrap_ci(
+        np.array([0.0, 0.0, 1.0, 1.0]), 500, np.random.default_rng(5), clusters=np.array([0, 0, 1, 1])
+    )
+    games = bootstrap_ci(np.array([0.0, 1.0]), 500, np.random.default_rng(5))
+    assert rows == games

@@ -42,15 +42,15 @@ def suspicion(tracker: Tracker, view: PlayerView, candidates: Iterable[str]) -> 
     if view.role == "traitor":
         fellows = set(view.fellow_traitors)
         return {c: W.KNOWN if c in fellows else -W.KNOWN for c in candidates}
-    record, me_score, me = tracker.record, tracker.me_score, view.me
-    score, heat, known = record.score, record.heat, record.known
+    record, me = tracker.record, view.me
+    score, heat, known, toward = record.score, record.heat, record.known, record.toward.get(me, {})
     out: dict[str, float] = {}
     for c in candidates:
         role = known.get(c)
         if role is not None or c == me:
             out[c] = W.KNOWN if role == "traitor" else -W.KNOWN
         else:
-            out[c] = score.get(c, 0.0) + W.HEAT * heat.get(c, 0) + me_score(c)
+            out[c] = score.get(c, 0.0) + W.HEAT * heat.get(c, 0) + toward.get(c, 0.0)
     return out
 
 

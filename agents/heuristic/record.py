@@ -34,6 +34,8 @@ class PublicRecord:
         self.on: defaultdict[str, list[tuple[int, str, int]]] = defaultdict(list)
         self.pairs: dict[tuple[str, str], list[int]] = {}  # (actor, target) -> [accusations, votes, last day]
         self.defs: dict[tuple[str, str], int] = {}  # (actor, target) -> defences
+        # target -> actor -> weight of what the actor did to the target, as the target itself sees it
+        self.toward: defaultdict[str, dict[str, float]] = defaultdict(dict)
         self.ballots: list[dict[str, str]] = []
         self.open_ballot: dict[str, str] = {}
         self.heat: defaultdict[str, int] = defaultdict(int)
@@ -71,6 +73,8 @@ class PublicRecord:
         """Record that ``actor`` accused, defended or voted (``kind``) ``target`` (on banish ``ballot``)."""
         self.by[actor].append((kind, target, ballot))
         self.on[target].append((kind, actor, ballot))
+        toward = self.toward[target]
+        toward[actor] = toward.get(actor, 0.0) + _TOWARD[kind]
         if kind == DEF:
             self.defs[(actor, target)] = self.defs.get((actor, target), 0) + 1
             return
@@ -122,6 +126,9 @@ class PublicRecord:
                         gains[(voter, "bloc")] = gains.get((voter, "bloc"), 0.0) + rarity
         for (who, feature), strength in gains.items():
             self.add(who, feature, player, strength)
+
+
+_TOWARD = (W.FEATURES["accused_me"], W.FEATURES["defended_me"], W.FEATURES["voted_me"])  # by ACC, DEF, VOTE
 
 
 def _rarity(together: int, size: int) -> float:

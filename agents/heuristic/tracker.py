@@ -91,14 +91,8 @@ class Tracker:
 
     def me_score(self, player: str) -> float:
         """What ``player`` did to this observer: accusations and votes against it, defences of it."""
-        record, me, total = self.record, self.me, 0.0
-        pair = record.pairs.get((player, me))
-        if pair is not None:
-            total += W.FEATURES["accused_me"] * pair[0] + W.FEATURES["voted_me"] * pair[1]
-        defended = record.defs.get((player, me))
-        if defended:
-            total += W.FEATURES["defended_me"] * defended
-        return total
+        toward = self.record.toward.get(self.me)
+        return toward.get(player, 0.0) if toward else 0.0
 
     def me_items(self, player: str) -> list[tuple[str, str, int, float]]:
         """Evidence items ``(feature, me, day, weight)`` of what ``player`` did to this observer."""

@@ -5,6 +5,7 @@ what is visible, and saves screenshots (to ``$TRAITORS_SCREENSHOTS`` when set, e
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -78,17 +79,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         "--no-browser",
     ]  # `traitors replay`, which runs `streamlit run app/main.py`
     log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)
         yield base, url
-    finally:
-        proc.terminate()
+    finally:  # the server and anything it started: its own process group
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         log.close()
 
 

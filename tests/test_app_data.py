@@ -254,14 +254,19 @@ def test_optional_tables_and_llm_cache(app_db: str, tmp_path: Path) -> None:
 
 
 def test_replay_command_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
+    import os
 
     from typer.testing import CliRunner
 
     from traitors.cli import app as cli
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda command: seen.append(command) or 0)
+
+    def execv(path: str, command: list[str]) -> None:
+        seen.append(command)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execv", execv)
     result = CliRunner().invoke(cli, ["replay", "--db", "sqlite:///x.db", "--port", "8600", "--no-browser"])
     assert result.exit_code == 0, result.output
     command = seen[0]

@@ -240,7 +240,7 @@ def replay_app(
 ) -> None:
     """Start the Streamlit replay and analysis app on the database (opened read-only)."""
     import importlib.util
-    import subprocess
+    import os
 
     from traitors.store import resolve_url
 
@@ -268,10 +268,11 @@ def replay_app(
         "--db",
         resolve_url(db),
     ]
-    try:
-        raise typer.Exit(subprocess.call(command))
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+    sys.stdout.flush()
+    try:  # become Streamlit, so that signals (Ctrl-C, a test's terminate) reach the server itself
+        os.execv(sys.executable, command)
+    except OSError as exc:
+        fail(f"cannot start Streamlit: {exc}")
 
 
 @app.command("import-show")

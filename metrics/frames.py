@@ -29,6 +29,15 @@ from metrics.schema import ROLES, SCHEMA, Frames, conform, empty_frames
 from traitors.store import Store, open_engine
 
 _TABLE_OF = {"vote_cast": "votes", "statement": "statements", "belief_reported": "beliefs"}
+_FIELDS = {  # the payload fields read per event type (model_call: whatever its fields are)
+    "roles_assigned": ("game_id", "seq", "day"),
+    "recruit_answered": ("game_id", "seq", "day", "player", "accepted"),
+    "banished": ("game_id", "seq", "day", "player"),
+    "murdered": ("game_id", "seq", "day", "player"),
+    "vote_cast": ("game_id", "seq", "day", "kind", "ballot", "voter", "target", "valid"),
+    "statement": ("game_id", "seq", "day", "phase", "turn", "channel", "speaker", "text"),
+    "belief_reported": ("game_id", "seq", "day", "observer"),
+}
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,8 @@ def _events(
     engine: Engine, kind: str, ids: list[str] | None, chunks: list[Chunk], dict_fields: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     categorical = [c for c, t in SCHEMA.get(_TABLE_OF.get(kind, ""), {}).items() if t == "category"]
-    frame, wide = parse(read_ndjson(engine, kind, chunks), dict_fields, categorical=categorical)
+    text = read_ndjson(engine, kind, chunks)
+    frame, wide = parse(text, dict_fields, categorical=categorical, fields=_FIELDS.get(kind))
     if ids is not None and len(frame):
         keep = frame["game_id"].isin(ids).to_numpy()
         frame = frame[keep].reset_index(drop=True)

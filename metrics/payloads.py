@@ -122,20 +122,46 @@ def read_ndjson(engine: Engine, event_type: str, chunks: Sequence[Chunk]) -> str
     return "\n".join(parts)
 
 
+#: pyarrow types of the scalar payload fields that the frames use.
+FIELD_TYPES = (
+    {
+        name: pa.string()
+        for name in (
+            "game_id",
+            "phase",
+            "kind",
+            "voter",
+            "target",
+            "channel",
+            "speaker",
+            "text",
+            "observer",
+            "player",
+        )
+    }
+    | {name: pa.int64() for name in ("seq", "day", "ballot", "turn")}
+    | {name: pa.bool_() for name in ("valid", "accepted", "ultimatum")}
+    if pa is not None
+    else {}
+)
+
+
 def parse(
     text: str,
     dict_fields: Sequence[str] = (),
     drop: Sequence[str] = ("audience",),
     categorical: Sequence[str] = (),
+    fields: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Parse newline-delimited JSON objects in bulk into a frame of their scalar fields (``categorical``
     ones as pandas categoricals), plus one wide frame per dict-valued field in ``dict_fields`` (a column
-    per key, NaN where a row lacks the key; row-aligned)."""
+    per key, NaN where a row lacks the key; row-aligned). ``fields`` (names in :data:`FIELD_TYPES`) lets
+    pyarrow skip building every other scalar field (the frame may still hold more columns)."""
     if not text:
         return pd.DataFrame(), {f: pd.DataFrame() for f in dict_fields}
     if pa_json is not None:
         try:
-            return _parse_arrow(text, dict_fields, drop, categorical)
+            return _parse_arrow(text, dict_fields, drop, categorical, fields)
         except pa.ArrowInvalid:  # pragma: no cover - e.g. a field whose JSON type changes between rows
             pass
     frame, wide = _parse_python(text, dict_fields, drop)
@@ -146,10 +172,21 @@ def parse(
 
 
 def _parse_arrow(
-    text: str, dict_fields: Sequence[str], drop: Sequence[str], categorical: Sequence[str]
+    text: str,
+    dict_fields: Sequence[str],
+    drop: Sequence[str],
+    categorical: Sequence[str],
+    fields: Sequence[str] | None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    data = text.encode()
-    table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=1 << 22))
+    options = pa_json.ParseOptions()
+    if fields is not None:  # declared types: no inference, and without dict fields no other field built
+        schema = pa.schema([(f, FIELD_TYPES[f]) for f in fields])
+        options = pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="infer" if dict_fields else "ignore"
+        )
+    table = pa_json.read_json(
+        io.BytesIO(text.encode()), read_options=pa_json.ReadOptions(block_size=1 << 22), parse_options=options
+    )
     wide: dict[str, pd.DataFrame] = {}
     for field in dict_fields:
         if field not in table.column_names:

@@ -81,13 +81,10 @@ def _clean(node: Any) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _wire(model: type[BaseModel]) -> str:
-    return json.dumps(_clean(model.model_json_schema(by_alias=True)))
-
-
 def wire_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema sent to the model (strict-compatible, without titles or defaults)."""
-    return json.loads(_wire(model))
+    """The JSON Schema sent to the model (strict-compatible, without titles or defaults). Cached and
+    shared: treat it as read-only."""
+    return _clean(model.model_json_schema(by_alias=True))
 
 
 def extract_json(text: str) -> dict[str, Any] | None:

@@ -33,9 +33,13 @@ class ModelRequest:
     seed: int | None = None
     max_tokens: int = 256
     tags: dict[str, Any] = field(default_factory=dict, compare=False)
+    _keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def key(self, model: str) -> str:
         """SHA-256 of (model, messages, schema, temperature, seed, max_tokens): the response-cache key."""
+        known = self._keys.get(model)
+        if known is not None:
+            return known
         payload = {
             "model": model,
             "messages": list(self.messages),
@@ -46,7 +50,8 @@ class ModelRequest:
             "max_tokens": self.max_tokens,
         }
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        self._keys[model] = digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return digest
 
 
 @dataclass(frozen=True)

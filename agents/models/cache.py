@@ -3,6 +3,7 @@ schema, temperature, seed, max_tokens), so a game re-run from the cache logs ide
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ class Cached:
 
     async def _run(self, method: str, request: ModelRequest) -> Completion:
         key = request.key(self.name)
-        hit = self.cache.get(key)
+        hit = await asyncio.to_thread(self.cache.get, key)
         if hit is not None:
             if "error" in hit:
                 cls = TransientModelError if hit.get("retryable") else ModelError
@@ -73,10 +74,10 @@ class Cached:
                 "attempts": err.attempts,
                 "retryable": err.retryable,
             }
-            self.cache.put(key, self.name, request, response)
+            await asyncio.to_thread(self.cache.put, key, self.name, request, response)
             raise
         stored = {k: v for k, v in asdict(result).items() if k not in _MEASURED}
-        self.cache.put(key, self.name, request, stored)
+        await asyncio.to_thread(self.cache.put, key, self.name, request, stored)
         return Completion(**{**result.__dict__, "request_hash": key})
 
     async def text(self, request: ModelRequest) -> Completion:

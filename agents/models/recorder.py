@@ -3,6 +3,7 @@ tagged with the game, player, day, phase and purpose carried in ``ModelRequest.t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -53,9 +54,8 @@ class Recorder:
         try:
             result = await getattr(self.inner, method)(request)
         except ModelError as err:
-            self._write(
-                request, key, None, (time.perf_counter() - started) * 1000, err.attempts, err.cache_hit
-            )
+            latency = (time.perf_counter() - started) * 1000
+            await asyncio.to_thread(self._write, request, key, None, latency, err.attempts, err.cache_hit)
             raise
         latency = (time.perf_counter() - started) * 1000
         cost = 0.0
@@ -66,7 +66,7 @@ class Recorder:
         result = Completion(
             **{**result.__dict__, "latency_ms": latency, "cost_usd": cost, "request_hash": key}
         )
-        self._write(request, key, result, latency, result.attempts)
+        await asyncio.to_thread(self._write, request, key, result, latency, result.attempts)
         return result
 
     def _write(

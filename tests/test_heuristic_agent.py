@@ -14,7 +14,7 @@ from agents import AGENT_KINDS, ByRole, HeuristicAgent, RandomAgent, make_agent
 from agents.heuristic.evidence import suspicion
 from agents.heuristic.traitor import Table
 from traitors.config import Scenario
-from traitors.decisions import Decision, DecisionRequest, validate_decision
+from traitors.decisions import Agent, Decision, DecisionRequest, validate_decision
 from traitors.engine import Game
 from traitors.events import (
     Banished,
@@ -366,7 +366,7 @@ def test_by_role_dispatches_on_the_current_role() -> None:
 
 def test_registry_builds_known_agents_and_names_them_in_errors() -> None:
     assert set(AGENT_KINDS) >= {"random", "heuristic"}
-    assert isinstance(make_agent("heuristic"), HeuristicAgent)
+    assert isinstance(make_agent("heuristic"), HeuristicAgent) and isinstance(make_agent("heuristic"), Agent)
     assert isinstance(make_agent("random"), RandomAgent)
     assert make_agent("heuristic") is not make_agent("heuristic")
     with pytest.raises(ValueError, match=r"known agents are .*heuristic.*random") as err:

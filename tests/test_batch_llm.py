@@ -16,22 +16,25 @@ from traitors.batch.limits import AdaptiveGate
 from traitors.batch.spec import parse_experiment
 from traitors.store import Store, events, games
 
+TINY = "name: tiny\nplayers: 5\ntraitors: 1\nmax_days: 3\nbeliefs: {enabled: false}\nnight: {turns: 0}\n"
+
 
 def llm_experiment(base_url: str, n: int, name: str = "llm", mixed: bool = False, **extra: object):
-    """``n`` quick games of the fake model (or, ``mixed``, three fake-model seats and three heuristic)."""
+    """``n`` games of the fake model (or, ``mixed``, some fake-model seats and some heuristic)."""
     spec = f"openai:fake?base_url={base_url}"
     who = (
-        {"populations": [{"name": "mixed", "agents": {spec: 3, "heuristic": 3}}]}
+        {"populations": [{"name": "mixed", "agents": {spec: 3, "heuristic": 2}}]}
         if mixed
         else {"models": [spec]}
     )
-    return parse_experiment({"name": name, "scenarios": ["quick"], "games": n, "seed": 3, **who, **extra})
+    return parse_experiment({"name": name, "games": n, "seed": 3, **who, **extra})
 
 
-def test_fifty_concurrent_llm_games_without_errors(db_url: str) -> None:
+def test_fifty_concurrent_llm_games_without_errors(db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY)
     with FakeOpenAI(latency=0.005, faults={"rate_limit": 0.03}, retry_after=0.01) as server:
         result = run_batch(
-            llm_experiment(server.base_url, 50, mixed=True),
+            llm_experiment(server.base_url, 50, mixed=True, scenarios=[str(tmp_path / "tiny.yaml")], memory=False),
             db=db_url,
             backend="local",
             concurrency=50,
@@ -56,7 +59,7 @@ def test_fifty_concurrent_llm_games_without_errors(db_url: str) -> None:
 def test_token_budget_stops_new_games_and_lets_running_ones_finish(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'budget.db'}"
     with FakeOpenAI(latency=0.0) as server:
-        exp = llm_experiment(server.base_url, 8, name="budget", memory=False)
+        exp = llm_experiment(server.base_url, 8, name="budget", memory=False, scenarios=["quick"])
         capped = run_batch(exp, db=url, backend="local", concurrency=2, max_tokens=20_000, progress=False)
         statuses = Counter(o.status for o in capped.outcomes)
         assert capped.stopped is not None and "token budget" in capped.stopped

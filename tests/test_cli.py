@@ -146,3 +146,16 @@ def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
     path.write_text("name: x\nplayers: 6\ntraitors: 1\nplayers: 8\n")
     result = invoke("run", "--scenario", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.exit_code == 2 and "line 4" in result.output and "duplicate key 'players'" in result.output
+
+
+def test_metrics_and_export_commands(db: str, tmp_path: Path) -> None:
+    assert invoke("run", "--scenario", "paper", "--seed", "1", "--games", "4", "--db", db, "-q").exit_code == 0
+    table = invoke("metrics", "--db", db, "--by", "role", "--metric", "FCR", "--metric", "TSR")
+    assert table.exit_code == 0, table.output
+    assert "FCR" in table.output and "TSR" in table.output and "faithful" in table.output
+    out = tmp_path / "export"
+    written = invoke("export", "--out", str(out), "--db", db, "--format", "csv,latex")
+    assert written.exit_code == 0, written.output
+    assert (out / "votes.csv").is_file() and (out / "summary.tex").is_file()
+    assert invoke("metrics", "--db", db, "--by", "colour").exit_code == 2
+    assert invoke("export", "--out", str(out), "--db", db, "--format", "docx").exit_code == 2

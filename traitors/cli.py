@@ -31,7 +31,7 @@ from traitors.events import (
     VoteCast,
 )
 from traitors.state import replay
-from traitors.store import Store, StoreError
+from traitors.store import Store, StoreError, resolve_url
 from traitors.views import view
 
 app = typer.Typer(
@@ -242,8 +242,6 @@ def replay_app(
     import importlib.util
     import os
 
-    from traitors.store import resolve_url
-
     if importlib.util.find_spec("streamlit") is None:
         fail("the replay app needs Streamlit: pip install 'traitors[app]'")
     spec = importlib.util.find_spec("app")
@@ -295,6 +293,78 @@ def import_show_command(
     finally:
         store.close()
     out.print(f"imported {len(ids)} human games ({', '.join(ids)}) into {store.url}")
+
+
+@app.command("metrics")
+def metrics_command(
+    db: DbOption = None,
+    by: Annotated[str, typer.Option(help="grouping columns, e.g. model,role or population")] = "",
+    game: Annotated[list[str] | None, typer.Option("--game", help="only this game (repeatable)")] = None,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="only this metric (repeatable)")
+    ] = None,
+) -> None:
+    """Print every metric aggregated over the stored games, with n and bootstrap 95% CIs."""
+    from metrics import METRICS, metrics_table
+    from metrics.aggregate import GROUPS
+
+    groups = [g.strip() for g in by.split(",") if g.strip()]
+    choices = sorted(set(GROUPS) - {"metric"})
+    unknown = sorted(set(groups) - set(choices))
+    if unknown:
+        fail(f"--by {','.join(unknown)}: not a grouping (choose from {', '.join(choices)})")
+    bad = sorted(set(metric or []) - set(METRICS))
+    if bad:
+        fail(f"--metric {','.join(bad)}: unknown (known: {', '.join(sorted(METRICS))})")
+    store = open_store(db, create=False)
+    store.close()
+    table = metrics_table(resolve_url(db), by=groups, game_ids=game)
+    if metric:
+        table = table[table["metric"].isin(metric)]
+    if table.empty:
+        out.print("No finished games to score: play some with `traitors run`.")
+        return
+    shown = Table(*groups, "metric", "n", "mean", "95% CI")
+    for row in table.itertuples(index=False):
+        r = row._asdict()
+        ci = "" if r["ci_low"] != r["ci_low"] else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        mean = "nan" if r["mean"] != r["mean"] else f"{r['mean']:.3f}"
+        shown.add_row(*(str(r[g]) for g in groups), r["metric"], str(r["n"]), mean, ci)
+    out.print(shown)
+
+
+@app.command("export")
+def export_command(
+    out_dir: Annotated[str, typer.Option("--out", help="folder to write into (created)")],
+    db: DbOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="comma-separated: csv,parquet,latex")
+    ] = "csv,parquet,latex",
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="matplotlib PNG + PDF figures")
+    ] = False,
+    by: Annotated[str, typer.Option(help="grouping of the summary table")] = "model,role",
+) -> None:
+    """Write the tidy tables, the long metrics, a booktabs summary and figures for papers."""
+    from metrics import FORMATS, export_all
+
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    bad = sorted(set(formats) - set(FORMATS))
+    if bad or not formats:
+        fail(f"--format {','.join(bad) or fmt!r}: choose from {', '.join(FORMATS)}")
+    store = open_store(db, create=False)
+    store.close()
+    try:
+        paths = export_all(
+            resolve_url(db),
+            out_dir,
+            formats=formats,
+            figures=figures,
+            by=[g.strip() for g in by.split(",") if g.strip()],
+        )
+    except ImportError as exc:
+        fail(f"export needs the 'export' extra (pip install 'traitors[export]'): {exc}")
+    out.print(f"wrote {len(paths)} files to {out_dir}")
 
 
 app.command("batch")(batch_command)

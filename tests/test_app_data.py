@@ -23,7 +23,7 @@ from metrics import load_frames
 from traitors.config import Scenario
 from traitors.decisions import Decision, DecisionRequest
 from traitors.engine import Game
-from traitors.events import ModelCall, ModelCallRecord, PlayerInfo, Statement
+from traitors.events import BeliefReported, ModelCall, ModelCallRecord, PlayerInfo, Statement, VoteCast
 from traitors.state import replay
 from traitors.store import Store, StoreError
 from traitors.views import PlayerView
@@ -236,6 +236,15 @@ def test_trust_edges_and_matrix(app_db: str) -> None:
     days = days_with_data(shown)
     edges = trust_edges(shown, days[0])
     assert not edges.empty and edges["trust"].between(0, 1).all()
+    without_beliefs = [e for e in shown if not isinstance(e, BeliefReported)]
+    votes = trust_edges(without_beliefs, days[0])
+    first = [
+        e
+        for e in shown
+        if isinstance(e, VoteCast) and e.kind == "banish" and e.ballot == 1 and e.day == days[0]
+    ]
+    assert set(votes["source"]) == {"votes"} and (votes["trust"] == 0).all()
+    assert list(zip(votes["observer"], votes["target"], strict=True)) == [(v.voter, v.target) for v in first]
     matrix = belief_matrix(shown)
     assert list(matrix.columns) == sorted(matrix.columns) and matrix.stack().dropna().between(0, 1).all()
 

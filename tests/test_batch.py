@@ -107,9 +107,9 @@ def test_bad_experiment_is_one_line_with_field_and_writes_nothing(
         prepare(path)
 
 
-def test_batch_is_deterministic_across_backends_and_reruns_skip(tmp_path: Path) -> None:
+def test_batch_is_deterministic_across_backends_and_reruns_skip(tmp_path: Path, db_url: str) -> None:
     exp = parse_experiment(MIXED)
-    a, b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    a, b = f"sqlite:///{tmp_path / 'a.db'}", db_url
     first = run_batch(exp, db=a, backend="local", progress=False)
     second = run_batch(exp, db=b, backend="process", workers=2, concurrency=4, progress=False)
     assert first.count("finished") == second.count("finished") == 12

@@ -160,3 +160,41 @@ def test_llm_game_resumes_exactly(tmp_path: Path) -> None:
         for payload in log:
             payload.pop("cached_tokens", None)
     assert again == strip
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_at_a_phase_boundary_and_the_rerun_finishes(tmp_path: Path) -> None:
+    with FakeOpenAI(latency=0.02) as server:
+        path = experiment(tmp_path, server.base_url, 4)
+        url = f"sqlite:///{tmp_path / 'int.db'}"
+        command = [
+            sys.executable,
+            "-c",
+            "from traitors.cli import main; main()",
+            "batch",
+            str(path),
+            "--db",
+            url,
+        ]
+        proc = subprocess.Popen(
+            [*command, "--backend", "local", "--concurrency", "4", "--no-progress"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            if Path(url.removeprefix("sqlite:///")).exists():
+                with Store(url) as store:
+                    if store.games(status="running"):
+                        break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err.decode()
+        assert "interrupted" in err.decode() and "re-run" in err.decode()
+        with Store(url) as store:
+            stopped = store.games(status="running")
+            assert len(store.games()) < 12 and all(r["n_events"] > 0 for r in stopped)
+        rerun = run_batch(path, db=url, backend="local", concurrency=4, progress=False)
+    assert rerun.count("failed") == 0 and rerun.count("finished", "skipped") == 12
+    assert_intact(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import shutil
 from collections import Counter, defaultdict
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from traitors import runner as game_runner
 from traitors.cli import app
 from traitors.config import Scenario
 from traitors.events import Banished, GameCreated, GameEnded, Murdered, RecruitAnswered, VoteCast
@@ -316,3 +318,17 @@ def test_missing_directory_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not a directory" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "x.db").exists()
+
+
+def test_metrics_cli_puts_people_beside_agents(show_dir: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'both.db'}"
+    assert runner.invoke(app, ["import-show", str(show_dir), "--db", db]).exit_code == 0
+    with Store(db) as s:
+        asyncio.run(game_runner.play_game("paper", 1, agents="heuristic", store=s, game_id="paper-1"))
+    result = runner.invoke(app, ["metrics", "--by", "population", "--metric", "FCR", "--db", db])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "FCR" in line]
+    assert len(rows) == 2
+    assert any("heuristic" in r for r in rows)
+    human = next(r for r in rows if "human" in r)
+    assert " 4 " in human and f"{np.mean(list(direct_fcr(show_dir).values())):.3f}" in human

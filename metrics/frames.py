@@ -13,19 +13,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from metrics.payloads import (
-    Chunk,
-    codes,
-    has_tables,
-    parse,
-    parse_seats,
-    plan_chunks,
-    read_games,
-    read_model_calls,
-    read_ndjson,
-    stack_wide,
-)
+from metrics.payloads import codes, parse, parse_seats, stack_wide
 from metrics.schema import ROLES, SCHEMA, Frames, conform, empty_frames
+from metrics.sql import Chunk, has_tables, plan_chunks, read_games, read_model_calls, read_ndjson
 from traitors.store import Store, open_engine
 
 _TABLE_OF = {"vote_cast": "votes", "statement": "statements", "belief_reported": "beliefs"}

@@ -316,16 +316,16 @@ def test_metrics_never_imports_the_engine_loop_cli_or_agents() -> None:
 
 
 def test_large_databases_are_read_in_chunks(tmp_path: Path, monkeypatch) -> None:
-    import metrics.payloads as payloads
+    import metrics.sql as sql
 
     store = hand_store(tmp_path, hand_log("g1"), hand_log("g2"), hand_log("g3"))
     whole = load_frames(store)
-    monkeypatch.setattr(payloads, "_MAX_EVENTS_PER_QUERY", 30)  # one game per query
-    plan = payloads.plan_chunks(whole["games"].assign(n_events=40), filtered=False)
+    monkeypatch.setattr(sql, "_MAX_EVENTS_PER_QUERY", 30)  # one game per query
+    plan = sql.plan_chunks(whole["games"].assign(n_events=40), filtered=False)
     assert [how for how, _ in plan] == ["range"] * 3
     chunked = load_frames(store)
     for table in whole:
         pd.testing.assert_frame_equal(whole[table], chunked[table], obj=table)
-    monkeypatch.setattr(payloads, "_MAX_SQL_IDS", 1)
+    monkeypatch.setattr(sql, "_MAX_SQL_IDS", 1)
     two = load_frames(store, Filters(game_ids=["g1", "g3"]))
     assert set(two["votes"]["game_id"]) == {"g1", "g3"}

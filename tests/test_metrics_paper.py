@@ -165,3 +165,19 @@ def test_renaming_players_changes_nothing(tmp_path: Path) -> None:
     left = a.sort_values(key, na_position="first").reset_index(drop=True)
     right = b.sort_values(key, na_position="first").reset_index(drop=True)
     pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+
+def test_revote_ballots_never_count(tmp_path: Path) -> None:
+    """Changing every second-ballot vote (and making them invalid) changes no metric."""
+    events = hand_log()
+    changed = [
+        e.model_copy(update={"target": None, "valid": False})
+        if isinstance(e, VoteCast) and e.ballot == 2
+        else e
+        for e in events
+    ]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = compute_metrics(load_frames(hand_store(tmp_path / "a", events)))
+    b = compute_metrics(load_frames(hand_store(tmp_path / "b", changed)))
+    pd.testing.assert_frame_equal(a, b)

@@ -131,10 +131,16 @@ def run_process(
             pending = {
                 pool.submit(_process_chunk, chunk, db_url, per_worker) for chunk in chunked(tasks, size)
             }
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in done:
-                    outcomes.extend(future.result())
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        outcomes.extend(future.result())
+            except KeyboardInterrupt:  # the second Ctrl-C: abort now (stored phases stay resumable)
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     finally:
         queue.put(None)
         reader.join(timeout=10)

@@ -40,24 +40,29 @@ def summary_table(url: str, scenarios: tuple[str, ...], by: tuple[str, ...]) -> 
     return summarize(long, frames, by=list(by), n_boot=N_BOOT, seed=0)
 
 
-def _downloads(label: str, frame: pd.DataFrame, stem: str) -> None:
-    cols = st.columns(2)
-    cols[0].download_button(
-        f"{label} (CSV)",
-        frame.to_csv(index=False).encode(),
-        f"{stem}.csv",
-        mime="text/csv",
-        key=f"dl-{stem}-csv",
-    )
+@st.cache_data(ttl=120, show_spinner=False, max_entries=16)
+def _encoded(url: str, scenarios: tuple[str, ...], by: tuple[str, ...] | None, fmt: str) -> bytes:
+    """The summary (``by`` given) or the per-game metrics as CSV or Parquet bytes, encoded once."""
+    frame = summary_table(url, scenarios, by) if by is not None else metric_tables(url, scenarios)[1]
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode()
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    cols[1].download_button(
-        f"{label} (Parquet)",
-        buffer.getvalue(),
-        f"{stem}.parquet",
-        mime="application/octet-stream",
-        key=f"dl-{stem}-parquet",
-    )
+    return buffer.getvalue()
+
+
+def _downloads(
+    url: str, scenarios: tuple[str, ...], by: tuple[str, ...] | None, label: str, stem: str
+) -> None:
+    cols = st.columns(2)
+    for col, fmt, mime in ((cols[0], "csv", "text/csv"), (cols[1], "parquet", "application/octet-stream")):
+        col.download_button(
+            f"{label} ({'CSV' if fmt == 'csv' else 'Parquet'})",
+            _encoded(url, scenarios, by, fmt),
+            f"{stem}.{fmt}",
+            mime=mime,
+            key=f"dl-{stem}-{fmt}",
+        )
 
 
 def render(url: str) -> None:
@@ -110,5 +115,5 @@ def render(url: str) -> None:
             width="stretch",
         )
     st.subheader("Downloads")
-    _downloads("Summary", summary, "summary")
-    _downloads("Per-game metrics", long, "metrics")
+    _downloads(url, tuple(scenarios), tuple(by), "Summary", "summary")
+    _downloads(url, tuple(scenarios), None, "Per-game metrics", "metrics")

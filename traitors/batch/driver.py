@@ -96,6 +96,23 @@ def _finished(store: Store, tasks: Sequence[GameTask]) -> dict[str, dict[str, An
     return rows
 
 
+def _classify(store: Store, tasks: Sequence[GameTask]) -> tuple[dict[str, GameOutcome], list[GameTask]]:
+    """Finished games (skipped), games the experiment no longer plans (failed), and the games to run."""
+    stored, finished = _stored(store, tasks), _finished(store, tasks)
+    outcomes: dict[str, GameOutcome] = {}
+    todo = []
+    for t in tasks:
+        error = check_matches(t, stored[t.game_id]) if t.game_id in stored else None
+        row = finished.get(t.game_id)
+        if error is not None:
+            outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "failed", error=error)
+        elif row is not None:
+            outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "skipped", row["winner"], row["days"])
+        else:
+            todo.append(t)
+    return outcomes, todo
+
+
 def run_batch(
     experiment: Experiment | str | Path,
     *,
@@ -118,27 +135,11 @@ def run_batch(
     tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())
     with Store(db) as store:
         create_all(store.engine)  # every package's tables, before workers race to create them
-        stored, finished = _stored(store, tasks), _finished(store, tasks)
-        outcomes: dict[str, GameOutcome] = {}
-        todo = []
-        for t in tasks:
-            error = check_matches(t, stored[t.game_id]) if t.game_id in stored else None
-            row = finished.get(t.game_id)
-            if error is not None:
-                outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "failed", error=error)
-            elif row is not None:
-                outcomes[t.game_id] = GameOutcome(
-                    t.game_id, t.condition, "skipped", row["winner"], row["days"]
-                )
-            else:
-                todo.append(t)
+        outcomes, todo = _classify(store, tasks)
         tally.skip(sum(o.status == "skipped" for o in outcomes.values()))
         driver_writes = backend == "ray" and store.engine.dialect.name == "sqlite"
         if driver_writes:  # a cluster cannot share a SQLite file: tasks return events, the driver stores them
-            todo = [
-                dataclasses.replace(t, prior=_prior(store, t.game_id)) if t.game_id in stored else t
-                for t in todo
-            ]
+            todo = [dataclasses.replace(t, prior=_prior(store, t.game_id)) for t in todo]
         url = store.engine.url.render_as_string(hide_password=False)
 
         def store_events(message: tuple[Any, ...]) -> None:
@@ -148,25 +149,23 @@ def run_batch(
             tally.message(message)
 
         interrupted = _install_sigint(signals)
+        bar = ProgressBar(tally, exp.name) if progress else None
         try:
-            bar = ProgressBar(tally, exp.name) if progress else None
             if bar is not None:
                 bar.__enter__()
-            try:
-                if backend == "local":
-                    done = run_local(todo, url, concurrency, signals, tally.message)
-                elif backend == "process":
-                    n = workers or os.cpu_count() or 1
-                    done = run_process(
-                        todo, url, concurrency, signals, tally.message, min(n, max(1, len(todo)))
-                    )
-                else:
-                    target = None if driver_writes else url
-                    done = run_ray(todo, target, concurrency, signals, store_events, ray_address)
-            finally:
-                if bar is not None:
-                    bar.__exit__()
+            if not todo:
+                done: list[GameOutcome] = []
+            elif backend == "local":
+                done = run_local(todo, url, concurrency, signals, tally.message)
+            elif backend == "process":
+                n = min(workers or os.cpu_count() or 1, len(todo))
+                done = run_process(todo, url, concurrency, signals, tally.message, n)
+            else:
+                target = None if driver_writes else url
+                done = run_ray(todo, target, concurrency, signals, store_events, ray_address)
         finally:
+            if bar is not None:
+                bar.__exit__()
             _restore_sigint(interrupted)
         outcomes.update((o.game_id, o) for o in done)
     ordered = [outcomes.get(t.game_id) or GameOutcome(t.game_id, t.condition, "not_started") for t in tasks]

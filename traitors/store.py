@@ -160,7 +160,10 @@ class Store:
             raise StoreError(f"no database at {database}: play a game first with `traitors run`")
         try:
             if create:
-                metadata.create_all(self.engine)
+                try:
+                    metadata.create_all(self.engine)
+                except exc.SQLAlchemyError:  # another process created the tables between check and create
+                    metadata.create_all(self.engine)
             else:
                 with self.engine.connect():
                     pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from traitors.events import Banished, Event, Role
+from traitors.events import Banished, Event, RecruitAnswered, RecruitOffered, Role
 from traitors.state import GameState
 
 
@@ -55,7 +55,7 @@ def view(state: GameState, player: str) -> PlayerView:
         has_shield=player in state.shields,
         events=tuple(
             [
-                ev if ev.audience is None else _as_seen_by(ev, player, role)
+                ev if ev.audience is None else _as_seen_by(ev, player)
                 for ev in state.events
                 if ev.audience is None or player in ev.audience
             ]
@@ -63,9 +63,10 @@ def view(state: GameState, player: str) -> PlayerView:
     )
 
 
-def _as_seen_by(event: Event, player: str, role: Role) -> Event:
-    """``event`` as ``player`` saw it. Who else saw a private event is not shown to a Faithful: the
-    audience of a recruitment offer would name every Traitor to a recruit who then declines."""
-    if role == "faithful" and event.audience is not None and event.audience != (player,):
+def _as_seen_by(event: Event, player: str) -> Event:
+    """``event`` as ``player`` saw it. A recruit sees its offer and answer without their audience, which
+    names every Traitor (a recruit who declines stays Faithful). The rule depends on the event alone, not
+    on the viewer's current role, so a player's events never change once seen (views are append-only)."""
+    if isinstance(event, RecruitOffered | RecruitAnswered) and event.player == player:
         return event.model_copy(update={"audience": (player,)})
     return event

@@ -19,7 +19,7 @@ from traitors import runner
 from traitors.batch.executors import BACKENDS, Signals, run_local, run_process, run_ray
 from traitors.batch.plan import GameTask, plan_games
 from traitors.batch.progress import ProgressBar, Tally, summary_rows
-from traitors.batch.spec import Experiment, ExperimentError, load_experiment
+from traitors.batch.spec import Experiment, ExperimentError, load_experiment, safe_name
 from traitors.batch.worker import GameOutcome, check_matches
 from traitors.config import _format_validation
 from traitors.events import GameCreated, event_from_json, event_to_json
@@ -60,15 +60,17 @@ def prepare(
             raise ExperimentError(_format_validation(source, err)) from None
     scenarios = exp.load_scenarios(source)
     tasks = plan_games(exp, scenarios)
-    checked: set[tuple[str, ...]] = set()
+    fields = {safe_name(m): f"models.{i}" for i, m in enumerate(exp.models)}
+    fields.update({p.name: f"populations.{i}.agents" for i, p in enumerate(exp.populations)})
+    checked: set[str] = set()
     for task in tasks:
-        kinds = tuple(sorted(set(task.agents)))
-        if kinds not in checked:
-            checked.add(kinds)
+        population = task.condition.split("/", 1)[1]
+        if population not in checked:
+            checked.add(population)
             try:
                 runner.seat_players(task.scenario, list(task.agents))
             except ValueError as err:
-                raise ExperimentError(f"{source}: populations ({task.condition}): {err}") from None
+                raise ExperimentError(f"{source}: {fields[population]}: {err}") from None
     return exp, tasks
 
 

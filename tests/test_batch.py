@@ -90,6 +90,7 @@ def test_planned_traitor_seats_match_the_engine(tmp_path: Path) -> None:
         ({"scenarios": ["nosuch"]}, "scenarios.0"),
         ({"color": "red"}, "color"),
         ({"models": ["heuristic", "heuristic"]}, "duplicate"),
+        ({"models": ["heuristic", "nosuch"]}, "models.1"),
     ],
 )
 def test_bad_experiment_is_one_line_with_field_and_writes_nothing(

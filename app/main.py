@@ -14,6 +14,7 @@ if _ROOT not in sys.path:  # `streamlit run app/main.py` puts app/ first on sys.
     sys.path.insert(0, _ROOT)
 
 import streamlit as st  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from app import page_compare, page_games, page_replay, page_trust, session  # noqa: E402
 from traitors.store import StoreError  # noqa: E402
@@ -28,11 +29,12 @@ def main() -> None:
         st.title("Traitors")
         page = st.radio("Page", session.PAGES, key="page")
         st.caption("Database (read-only)")
-        st.text(url)
+        st.text(session.shown_url(url))
     try:
         ready = session.has_games(url)
-    except StoreError as err:
-        st.error(session.md(err))
+    except (StoreError, SQLAlchemyError) as err:
+        detail = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        st.error(f"Cannot read {session.md(session.shown_url(url))}: {session.md(detail)}")
         session.no_games_message(url)
         return
     if not ready:

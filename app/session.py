@@ -8,7 +8,8 @@ import sys
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from app import db
 from traitors.events import Event
@@ -102,7 +103,15 @@ def role_badge(role: str | None) -> str:
     return {"traitor": ":red-badge[Traitor]", "faithful": ":blue-badge[Faithful]"}.get(role or "", "")
 
 
+def shown_url(url: str) -> str:
+    """``url`` as safe to display (password hidden)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(invalid database URL)"
+
+
 def no_games_message(url: str) -> None:
     """What to do when the database holds no game yet."""
     st.info("This database holds no games yet. Create one, then reload this page:")
-    st.code(CREATE_HINT.format(url=url), language="bash")
+    st.code(CREATE_HINT.format(url=shown_url(url)), language="bash")

@@ -226,6 +226,10 @@ def test_empty_and_missing_databases_say_how_to_start(tmp_path: Path) -> None:
         at = start(url)
         assert any("traitors run" in c.value for c in at.code)
         assert not (tmp_path / "missing.db").exists()
+    unreachable = "postgresql+psycopg://bob:s3cret@127.0.0.1:1/games"  # nothing listens on port 1
+    at = start(unreachable)
+    shown = [e.value for e in at.error] + [c.value for c in at.code] + [t.value for t in at.text]
+    assert any("Cannot read" in e.value for e in at.error) and not any("s3cret" in v for v in shown)
 
 
 def test_every_page_on_every_backend(db_url: str) -> None:

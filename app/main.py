@@ -23,6 +23,7 @@ from traitors.store import StoreError  # noqa: E402
 def main() -> None:
     """Render the selected page."""
     st.set_page_config(page_title="Traitors replay", page_icon=":material/theater_comedy:", layout="wide")
+    session.keep_widget_state()
     session.read_query_params()
     url = session.db_url()
     with st.sidebar:

@@ -35,7 +35,8 @@ def _controls(events: tuple[Event, ...], names: list[str]) -> int:
     )
     top[1].toggle("Show secret roles (spoilers)", key="spoilers", disabled=session.pov_name() is not None)
     top[2].toggle("Autoplay", key="autoplay")
-    top[3].selectbox("Seconds per step", [0.5, 1.0, 2.0], index=1, key="speed")
+    st.session_state.setdefault("speed", 1.0)
+    top[3].selectbox("Seconds per step", [0.5, 1.0, 2.0], key="speed")
     row = st.columns([1.4, 1.4, 6, 1.4, 1.4], vertical_alignment="bottom")
     row[0].button(
         "First", icon=":material/first_page:", key="first", on_click=_go, args=(0,), help="first event"

@@ -16,6 +16,9 @@ from traitors.events import Event
 from traitors.store import resolve_url
 
 PAGES = ("Games", "Replay", "Trust", "Compare")
+#: Widget keys that outlive their page (Streamlit drops a widget's state when a run does not draw it): the
+#: replay's step and point of view follow the user to the Trust page and back.
+PERSISTENT = ("step", "pov", "spoilers", "whole_game", "speed", "trust_day")
 CREATE_HINT = "traitors run --scenario quick --seed 1 --db {url}"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|<>~$:])")
@@ -74,6 +77,13 @@ def open_game(game_id: str) -> None:
     st.session_state["pov"] = "Omniscient"
     st.session_state["autoplay"] = False
     st.session_state["page"] = "Replay"
+
+
+def keep_widget_state() -> None:
+    """Re-own the state of :data:`PERSISTENT` widgets (call before any widget is drawn)."""
+    for key in PERSISTENT:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def read_query_params() -> None:

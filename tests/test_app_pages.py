@@ -151,6 +151,10 @@ def test_point_of_view_shows_only_what_the_player_saw(app_db: str) -> None:
     assert not any(t.startswith("The Traitors are") for t in texts)
     assert not any("Traitors' channel" in m for m in markdown_texts(at))
     assert any(f"Knows: {faithful} is a faithful" in t for t in texts)
+    for page in ("Trust", "Games", "Replay"):  # the step and point of view follow the user around
+        at.radio(key="page").set_value(page)
+        run(at)
+        assert (at.session_state["step"], at.session_state["pov"]) == (len(events) - 1, faithful)
     traitor = sorted(p for p, r in full.state.initial_roles.items() if r == "traitor")[0]
     at.selectbox(key="pov").set_value(traitor)
     run(at)

@@ -140,7 +140,6 @@ class CrashAfter:
             raise Crash
 
 
-@pytest.mark.xfail(strict=True, reason=LLM_NOTES_GAP)
 def test_llm_game_resumes_exactly(tmp_path: Path) -> None:
     scenario = load_scenario("quick")
     with FakeOpenAI() as server:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from agents.heuristic import HeuristicAgent
 from agents.llm import schemas
+from agents.llm.notes import NoteBook
 from agents.llm.personas import Persona, persona_for
 from agents.llm.tasks import NOTES_TASK, REFLECTION_TASK, build_messages, task_text
 from agents.models.base import ChatModel, Completion, Message, ModelError, ModelRequest
@@ -43,6 +44,7 @@ class LLMAgent:
         corrections: int = 2,
         fallback: Any = None,
         max_notes: int = 2,
+        notes: NoteBook | None = None,
     ) -> None:
         self.model, self.persona, self.memory = model, persona, memory
         self.reflective, self.temperature, self.corrections = reflect, temperature, corrections
@@ -50,15 +52,16 @@ class LLMAgent:
         self.max_notes = max_notes
         self.name = model.name
         self._handle: Any = None
-        self._notes: dict[tuple[str, str], dict[int, str]] = {}
+        self.notes = notes or NoteBook()
 
     def _persona(self, view: PlayerView) -> Persona:
         return self.persona if self.persona and self.persona.name == view.me else persona_for(view.me)
 
     def _messages(self, view: PlayerView, task: str) -> tuple[Message, ...]:
         persona = self._persona(view)
-        notes = self._notes.get((view.game_id, view.me), {})
-        lines = [f"Day {d}: {t}" for d, t in sorted(notes.items())[-self.max_notes :]]
+        notes = self.notes.get(view.game_id, view.me)
+        earlier = sorted((d, t) for d, t in notes.items() if d < view.day)
+        lines = [f"Day {d}: {t}" for d, t in earlier[-self.max_notes :]]
         memory = self.memory(view, task) if self.memory else self._recall(view, task)
         return build_messages(view, task, persona.describe(), persona.hint(view.role), lines, memory)
 
@@ -69,7 +72,7 @@ class LLMAgent:
 
     async def reflect(self, view: PlayerView) -> str:
         """Memory hook: the note this agent wrote on the day that just closed (no extra model call)."""
-        return self._notes.get((view.game_id, view.me), {}).get(view.day - 1, "")
+        return self.notes.get(view.game_id, view.me).get(view.day - 1, "")
 
     def _recall(self, view: PlayerView, task: str) -> list[str]:
         if self._handle is None:
@@ -170,7 +173,7 @@ class LLMAgent:
         value, records = await self.ask(view, purpose, task, shape, seed, tokens)
         notes = " ".join(str(getattr(value, "notes", "")).split())
         if notes:
-            self._notes.setdefault((view.game_id, view.me), {})[view.day] = notes
+            await self.notes.put(view.game_id, view.me, view.day, notes)
         if value is not None:
             decision = _decision(kind, opts, value)
             if decision is not None:
@@ -189,7 +192,7 @@ class LLMAgent:
             return [self._error("reflection", request, err)]
         text = " ".join(c.text.split())[:400]
         if text:
-            self._notes.setdefault((view.game_id, view.me), {})[view.day] = text
+            await self.notes.put(view.game_id, view.me, view.day, text)
         return [
             self._record(
                 "reflection", c, "ok" if c.attempts == 1 and text else "retried" if text else "error"

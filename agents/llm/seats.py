@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from agents.llm.agent import LLMAgent
+from agents.llm.notes import NoteBook
 from agents.models.base import ChatModel
 from agents.models.factory import build_model
 
@@ -29,4 +30,5 @@ def make_llm_agent(spec: str, *, store: Any = None, engine: Any = None, **agent_
     response cache and the ``model_calls`` table. Raises ``ModelConfigError`` (a ``ValueError``) with one
     line when the spec cannot work (unknown backend, missing key, package or model file)."""
     engine = engine if engine is not None else getattr(store, "engine", None)
+    agent_options.setdefault("notes", NoteBook(engine))
     return LLMAgent(model_for(spec, engine), **agent_options)

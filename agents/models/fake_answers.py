@@ -32,7 +32,7 @@ def fake_value(schema: dict[str, Any], salt: int) -> Any:
         return round(value, 2) if kind == "number" else int(value)
     if kind == "boolean":
         return bool(salt % 2)
-    return f"I have been watching closely and I think we should talk about point {salt % 97}."
+    return f"I have been watching closely and I think we should talk about point {salt % 1_000_003}."
 
 
 def common_prefix(a: list[str], b: list[str]) -> int:

@@ -1,5 +1,6 @@
 """The LLM tables (own MetaData, created on the events' database): ``model_calls`` (one row per call with
-the measurements that differ between a live run and a cache re-run) and ``llm_cache`` (responses by hash)."""
+the measurements that differ between a live run and a cache re-run), ``llm_cache`` (responses by hash) and
+``llm_notes`` (LLM agents' daily private notes, so that resumed games prompt exactly as before)."""
 
 from __future__ import annotations
 
@@ -54,11 +55,20 @@ llm_cache = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+llm_notes = Table(
+    "llm_notes",
+    metadata,
+    Column("game_id", String(128), primary_key=True),
+    Column("player", String(64), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("notes", Text, nullable=False),
+)
+
 _created: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def ensure_tables(engine: Engine) -> Engine:
-    """Create ``model_calls`` and ``llm_cache`` on ``engine`` if missing (once per engine)."""
+    """Create the LLM tables on ``engine`` if missing (once per engine)."""
     if engine not in _created:
         metadata.create_all(engine)
         _created.add(engine)

@@ -195,3 +195,34 @@ def test_cli_runs_a_model_game(openai_env: FakeOpenAI, tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "win on day" in result.output and len(call_rows(Store(db))) > 10
+
+
+class CrashAfter:
+    """An observer that interrupts the game after ``n`` stored phases."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def append(self, events) -> None:
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_llm_game_resumes_to_the_same_log(openai_env: FakeOpenAI, tmp_path) -> None:
+    scenario = parse_scenario(SMALL)
+    logs = []
+    for name, crash in (("whole", None), ("cut", 6)):
+        store = Store(f"sqlite:///{tmp_path / name}.db")
+        observer = CrashAfter(crash) if crash else None
+        try:
+            asyncio.run(
+                runner.play_game(
+                    scenario, 7, agents=SPEC, store=store, game_id="g", observer=observer, memory=False
+                )
+            )
+        except KeyboardInterrupt:
+            assert not runner.replay(store.load_events("g")).ended
+            asyncio.run(runner.resume(store, "g", memory=False))
+        logs.append([{**json.loads(line), "cached_tokens": 0} for line in event_lines(store, "g")])
+    assert logs[0] == logs[1]

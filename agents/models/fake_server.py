@@ -134,8 +134,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *_: object) -> None:
         """Stay quiet."""
 
+    def _wait(self) -> None:
+        """Sleep what is left of the latency: the response time is the latency, however long the work."""
+        deadline = getattr(self, "_deadline", None)
+        if deadline is not None:
+            self._deadline = None
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+
     def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
+        self._wait()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -151,7 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:
-        """``/v1/chat/completions``: record the request, wait the latency, answer (or fail)."""
+        """``/v1/chat/completions``: record the request, answer (or fail) after exactly the latency."""
+        started = time.perf_counter()
         srv = self.server_ref
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         body = json.loads(raw)
@@ -165,7 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv.inflight += 1
             srv.max_inflight = max(srv.max_inflight, srv.inflight)
         try:
-            time.sleep(srv.latency)
+            self._deadline = started + srv.latency
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._answer(srv, body, fault)
         finally:
@@ -233,6 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, envelope(body, "chat.completion", choices=[choice], usage=usage))
 
     def _stream(self, body: dict, message: dict, usage: dict, finish: str) -> None:
+        self._wait()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")

@@ -12,11 +12,7 @@ from memory.bank import Memory
 from memory.handle import AgentMemory
 from memory.observe import baseline_reflection, game_summary
 from traitors.decisions import Agent, Decision, DecisionRequest, validate_decision
-from traitors.events import (
-    BeliefReported,
-    Event,
-    GameEnded,
-)
+from traitors.events import BeliefReported, DayStarted, Event, GameEnded
 from traitors.views import PlayerView
 
 _GONE = ("banished", "murdered")
@@ -30,9 +26,11 @@ class MemoryAgent:
 
     def __init__(self, inner: Agent, memory: Memory, identity: str, *, carry_over: bool = False) -> None:
         self.inner, self.memory, self.identity = inner, memory, identity
-        self.handle = AgentMemory(memory, identity, carry_over=carry_over)
+        self.handle = AgentMemory(memory, identity, carry_over=carry_over, observe=self.observe)
         self._pos: dict[str, tuple[int, int]] = {}
-        self._rationale: dict[tuple[str, int], str] = {}
+        self._rationale: dict[tuple[str, int], list[str]] = {}
+        self._day: dict[str, int] = {}
+        self._to_reflect: dict[str, list[DayStarted]] = {}
         bind = getattr(inner, "bind_memory", None)
         if callable(bind):
             bind(self.handle)
@@ -43,11 +41,17 @@ class MemoryAgent:
         return str(getattr(self.inner, "name", type(self.inner).__name__))
 
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
-        """Record what is new in ``view``, then answer with the inner agent."""
-        await self.record(view)
+        """Record what is new in ``view`` when a day starts (and reflect on the day that closed), then
+        answer with the inner agent. Within a day, events are recorded lazily: at the next day, when the
+        agent retrieves, and at the end of the game (the rows are the same; the work is batched)."""
+        if self._day.get(view.game_id) != view.day:
+            self.observe(view)
+            await self._reflect_pending(view)
+            self._day[view.game_id] = view.day
         decision = await self.inner.act(view, request)
-        if request.kind == "belief" and decision.text and validate_decision(request, decision) is None:
-            self._rationale[(view.game_id, view.day)] = decision.text.strip()[:250]
+        if request.kind == "belief" and validate_decision(request, decision) is None:
+            why = self._rationale.setdefault((view.game_id, view.day), [])
+            why.append(decision.text.strip()[:250])  # one per report, in order (endgame days have several)
         return decision
 
     async def finish(self, view: PlayerView) -> None:
@@ -56,17 +60,23 @@ class MemoryAgent:
         ended = next((e for e in reversed(view.events) if isinstance(e, GameEnded)), None)
         if ended is not None and self.memory.cursor(self.identity, view.game_id) >= ended.seq:
             return  # finished before: the game summary is stored at the GameEnded seq
-        await self.record(view, final=True)
+        self.observe(view, final=True)
+        await self._reflect_pending(view, final=True)
         if ended is not None:
             summary = game_summary(view, ended)
             rows = [self._row(view, ended.day, "end", "belief", summary, 1.0, ended.seq)]
             rows.append(await self._reflection(view, ended.day, ended.seq, use_inner=True))
             self.memory.add_item_rows(self.identity, rows)
 
-    async def record(self, view: PlayerView, final: bool = False) -> None:
+    async def record(self, view: PlayerView) -> None:
+        """Record everything new in ``view`` now, with the reflections on days that closed."""
+        self.observe(view)
+        await self._reflect_pending(view)
+
+    def observe(self, view: PlayerView, final: bool = False) -> None:
         """Buffer rows for the events of ``view`` not recorded yet (idempotent across retries and
-        restarts). ``final``: the game is over, so days that closed after this player's elimination get
-        no reflection, and earlier ones only the baseline (no model call)."""
+        restarts); days that closed among them wait in ``_to_reflect``. ``final``: the game is over, so
+        days that closed after this player's elimination get no reflection."""
         fresh = self._fresh(view)
         if not fresh:
             return
@@ -78,7 +88,7 @@ class MemoryAgent:
         if final:
             gone = (e.seq for e in view.events if e.type in _GONE and e.player == me)  # type: ignore[union-attr]
             out = next(gone, None)
-        starts, votes, ident, notes = [], [], self.identity, mem.note
+        starts, votes, ident, notes = self._to_reflect.setdefault(game_id, []), [], self.identity, mem.note
         for ev in fresh:  # event types compared by name: much faster than isinstance on pydantic models
             kind, etype = "observation", ev.type
             if etype == "vote_cast":
@@ -101,12 +111,19 @@ class MemoryAgent:
             rows.append(
                 (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq)
             )
-        for i, start in enumerate(starts):
-            latest = i == len(starts) - 1 and not final
-            rows.append(await self._reflection(view, start.day - 1, start.seq, use_inner=latest))
         mem.advance(self.identity, game_id, fresh[-1].seq)
         self._pos[game_id] = (len(view.events), view.events[-1].seq)
         mem.add_item_rows(self.identity, rows)
+
+    async def _reflect_pending(self, view: PlayerView, final: bool = False) -> None:
+        """Reflections on the days that closed since the last call (the inner agent reflects on the
+        latest one during play; older ones, and any at the end of the game, get the baseline)."""
+        starts = self._to_reflect.pop(view.game_id, [])
+        rows = []
+        for i, start in enumerate(starts):
+            latest = i == len(starts) - 1 and not final
+            rows.append(await self._reflection(view, start.day - 1, start.seq, use_inner=latest))
+        self.memory.add_item_rows(self.identity, rows)
 
     def _fresh(self, view: PlayerView) -> list[Event]:
         events = view.events
@@ -141,7 +158,8 @@ class MemoryAgent:
         return [self._row(view, 0, "setup", "belief", text, REPUTATION_IMPORTANCE, -1)]
 
     def _beliefs(self, ev: BeliefReported) -> list[tuple]:
-        why = self._rationale.pop((ev.game_id, ev.day), "")
+        queue = self._rationale.get((ev.game_id, ev.day))
+        why = queue.pop(0) if queue else ""
         return [
             (ev.game_id, ev.seq, ev.day, ev.observer, self.identity, t, p, why) for t, p in ev.beliefs.items()
         ]

@@ -8,6 +8,7 @@ Recurring players are recognised by seat name, the only handle a player's view g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from memory.bank import Memory
@@ -35,11 +36,22 @@ class Retriever(Protocol):
 class AgentMemory:
     """The memory of one identity, scoped by the view it is given (game, day, phase)."""
 
-    def __init__(self, memory: Memory, identity: str, *, carry_over: bool = False) -> None:
+    def __init__(
+        self,
+        memory: Memory,
+        identity: str,
+        *,
+        carry_over: bool = False,
+        observe: Callable[[PlayerView], None] | None = None,
+    ) -> None:
         self.memory, self.identity, self.carry_over = memory, identity, carry_over
+        self._observe = observe  # records the view's new events first (the MemoryAgent's, when wrapped)
 
     def retrieve(self, view: PlayerView, query: str, k: int = 8, token_budget: int = 800) -> list[Recalled]:
-        """Ranked recall for ``view.me`` at ``view.day``/``view.phase`` (this game only unless carry-over)."""
+        """Ranked recall for ``view.me`` at ``view.day``/``view.phase`` (this game only unless carry-over),
+        including everything ``view`` shows up to now."""
+        if self._observe is not None:
+            self._observe(view)
         return self.memory.retrieve(
             self.identity,
             query,

@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
-import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.axes
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from metrics.aggregate import summarize
 from metrics.beliefs import calibration
@@ -29,23 +28,28 @@ STYLE = {
 COLORS = {"faithful": "#1f77b4", "traitor": "#d62728"}
 
 
-def _save(fig: plt.Figure, stem: Path) -> list[Path]:
+def _figure(width: float, height: float) -> tuple[Figure, matplotlib.axes.Axes]:
+    """A figure outside pyplot (no global state, no backend switch) and its axes."""
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def _save(fig: Figure, stem: Path) -> list[Path]:
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     for path in paths:
         fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
     return paths
 
 
 def win_rate_figure(
     frames: Mapping[str, pd.DataFrame], metrics: pd.DataFrame, n_boot: int = 1000, seed: int = 0
-) -> plt.Figure:
+) -> Figure:
     """Bars of the win rate of each model × role (players' sides at the end) with bootstrap 95% CIs."""
     table = summarize(
         metrics[metrics["metric"] == "win"], frames, by=["model", "role"], n_boot=n_boot, seed=seed
     )
     models = sorted(table["model"].astype(str).unique())
-    fig, ax = plt.subplots(figsize=(max(3.5, 1.2 * len(models) + 1.5), 2.8))
+    fig, ax = _figure(max(3.5, 1.2 * len(models) + 1.5), 2.8)
     width = 0.38
     for i, role in enumerate(("faithful", "traitor")):
         part = table[table["role"] == role].set_index(table.loc[table["role"] == role, "model"].astype(str))
@@ -83,25 +87,25 @@ def trust_over_days(beliefs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def trust_figure(beliefs: pd.DataFrame) -> plt.Figure:
+def trust_figure(beliefs: pd.DataFrame) -> Figure:
     """Faithful trust in Traitors vs in fellow Faithfuls over days."""
     table = trust_over_days(beliefs)
-    fig, ax = plt.subplots(figsize=(3.5, 2.6))
+    fig, ax = _figure(3.5, 2.6)
     for role, part in table.groupby("target_role"):
         ax.plot(part["day"], part["mean"], marker="o", ms=3, color=COLORS.get(role), label=f"in {role}s")
         ax.fill_between(part["day"], part["ci_low"], part["ci_high"], color=COLORS.get(role), alpha=0.2)
     ax.set_xlabel("day")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Faithful trust (1 − P(traitor))")
     ax.set_ylim(0, 1)
     ax.legend(frameon=False, fontsize=8)
     return fig
 
 
-def calibration_figure(beliefs: pd.DataFrame, bins: int = 10) -> plt.Figure:
+def calibration_figure(beliefs: pd.DataFrame, bins: int = 10) -> Figure:
     """Reliability diagram of Faithful beliefs (marker size ∝ reports in the bin)."""
     table = calibration(beliefs, bins)
-    fig, ax = plt.subplots(figsize=(3.0, 3.0))
+    fig, ax = _figure(3.0, 3.0)
     ax.plot([0, 1], [0, 1], ls="--", lw=0.8, color="grey")
     if len(table):
         size = 10 + 60 * table["n"] / table["n"].max()
@@ -123,7 +127,7 @@ def write_figures(
 ) -> list[Path]:
     """Write win_rate, trust_over_days and calibration as PNG and PDF into ``out_dir``."""
     paths: list[Path] = []
-    with plt.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):
         paths += _save(win_rate_figure(frames, metrics, n_boot, seed), out_dir / "win_rate")
         paths += _save(trust_figure(frames["beliefs"]), out_dir / "trust_over_days")
         paths += _save(calibration_figure(frames["beliefs"]), out_dir / "calibration")

@@ -18,9 +18,10 @@ def _faithful(beliefs: pd.DataFrame) -> pd.DataFrame:
 
 
 def scores(beliefs: pd.DataFrame, games: pd.DataFrame) -> dict[str, PerGame]:
-    """Brier score, log loss and AUC of Faithful beliefs per game, pooled over all their reports
-    (y = the target is a Traitor when the report is made; n = reports). AUC is undefined (NaN) for a game
-    whose reports concern only one class."""
+    """Brier score and log loss of Faithful beliefs per game, pooled over all their reports (y = the
+    target is a Traitor when the report is made; n = reports), and their AUC per day averaged over the
+    days whose reports concern both classes (n = days): within a day, so that beliefs rising as players
+    die do not pass for discrimination."""
     f = _faithful(beliefs)
     g = game_codes(f, games)
     p = f["p_traitor"].to_numpy(dtype=float)
@@ -28,21 +29,25 @@ def scores(beliefs: pd.DataFrame, games: pd.DataFrame) -> dict[str, PerGame]:
     q = np.clip(p, EPS, 1 - EPS)
     brier = per_game_mean(g, (p - y) ** 2, len(games))
     logloss = per_game_mean(g, -(y * np.log(q) + (1 - y) * np.log(1 - q)), len(games))
-    return {"brier": brier, "log_loss": logloss, "AUC": auc(g, p, y, len(games))}
+    day = f["day"].to_numpy(dtype=np.int64)
+    span = int(day.max()) + 1 if len(day) else 1
+    units, day_auc = auc(g.astype(np.int64) * span + day, p, y)
+    return {"brier": brier, "log_loss": logloss, "AUC": per_game_mean(units // span, day_auc, len(games))}
 
 
-def auc(g: np.ndarray, p: np.ndarray, y: np.ndarray, n_games: int) -> PerGame:
-    """Per-game ROC AUC by the rank-sum (Mann-Whitney) formula; ties count one half."""
-    if len(g) == 0:
-        return np.full(n_games, np.nan), np.zeros(n_games, dtype=np.int64)
-    ranks = pd.Series(p).groupby(g).rank(method="average").to_numpy()
-    pos = np.bincount(g, weights=y, minlength=n_games)
-    neg = np.bincount(g, weights=1 - y, minlength=n_games)
-    rank_sum = np.bincount(g, weights=ranks * y, minlength=n_games)
+def auc(unit: np.ndarray, p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC per unit by the rank-sum (Mann-Whitney) formula, ties counting one half: (units, AUC),
+    NaN for a unit whose rows are all of one class."""
+    if len(unit) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    units, inverse = np.unique(unit, return_inverse=True)
+    ranks = pd.Series(p).groupby(inverse).rank(method="average").to_numpy()
+    pos = np.bincount(inverse, weights=y)
+    neg = np.bincount(inverse, weights=1 - y)
+    rank_sum = np.bincount(inverse, weights=ranks * y)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
-    ok = (pos > 0) & (neg > 0)
-    return np.where(ok, value, np.nan), np.where(ok, pos + neg, 0).astype(np.int64)
+    return units, np.where((pos > 0) & (neg > 0), value, np.nan)
 
 
 def deception(beliefs: pd.DataFrame, games: pd.DataFrame) -> PerGame:

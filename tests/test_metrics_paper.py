@@ -67,15 +67,21 @@ def test_player_level(metrics: pd.DataFrame, name: str) -> None:
     assert rows.to_dict() == pytest.approx({k: float(v) for k, v in PLAYER[name].items()})
 
 
-def _faithful_reports() -> list[tuple[float, int]]:
+def _faithful_reports(only_day: int | None = None) -> list[tuple[float, int]]:
     """(p, y) of every report by a then-Faithful observer, with y = target then a Traitor."""
     traitors = {1: {"E", "F"}, 2: {"C", "F"}}
     out = []
     for day, reports in ((1, BELIEFS_1), (2, BELIEFS_2)):
         for observer, beliefs in reports.items():
-            if observer not in traitors[day]:
+            if observer not in traitors[day] and only_day in (None, day):
                 out += [(p, int(t in traitors[day])) for t, p in beliefs.items()]
     return out
+
+
+def _auc(pairs: list[tuple[float, int]]) -> float:
+    pos = [p for p, y in pairs if y]
+    neg = [p for p, y in pairs if not y]
+    return float(np.mean([1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg]))
 
 
 def test_belief_scores_against_direct_formulas(metrics: pd.DataFrame) -> None:
@@ -85,9 +91,8 @@ def test_belief_scores_against_direct_formulas(metrics: pd.DataFrame) -> None:
     assert _value(metrics, "brier") == (pytest.approx(np.mean((p - y) ** 2)), len(pairs))
     q = np.clip(p, 1e-6, 1 - 1e-6)
     assert _value(metrics, "log_loss")[0] == pytest.approx(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
-    pos, neg = p[y == 1], p[y == 0]
-    auc = np.mean([1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg])
-    assert _value(metrics, "AUC") == (pytest.approx(auc), len(pairs))
+    per_day = [_auc(_faithful_reports(day)) for day in (1, 2)]  # AUC within each day, then the mean
+    assert _value(metrics, "AUC") == (pytest.approx(np.mean(per_day)), 2)
 
 
 def test_values_in_declared_ranges(metrics: pd.DataFrame) -> None:

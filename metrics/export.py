@@ -116,9 +116,9 @@ def export(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> list[Path]:
-    """Write the §4 tables, ``metrics`` (long), ``elo`` and ``summary`` (grouped by ``by``) as CSV/Parquet,
-    ``summary.tex`` (booktabs) for 'latex', and the paper figures (PNG + PDF) when ``figures``.
-    Returns the written paths."""
+    """Write the §4 tables, ``metrics`` (long), ``elo``, ``network_days`` (trust-network indices per
+    game-day) and ``summary`` (grouped by ``by``) as CSV/Parquet, ``summary.tex`` (booktabs) for 'latex',
+    and the paper figures (PNG + PDF) when ``figures``. Returns the written paths."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")

@@ -19,9 +19,12 @@ For agent authors (the LLM agent), three optional hooks on your agent class:
   unless carry-over is on); ``memory.beliefs(view)`` your stored belief rows.
 - ``async def reflect(self, view: PlayerView) -> str`` — called at your first decision of a new day, to
   reflect on the day that just closed (``view.day - 1``), and once more at the end of the game with the
-  final view. Return a few sentences; an empty string falls back to the baseline summary.
+  final view (``view.events`` then ends with ``GameEnded``). Return a few sentences; an empty string falls
+  back to the baseline summary.
 - On ``belief`` requests, put a short rationale in ``Decision.text``: it is stored with your belief rows.
 
+The wrapper records a view's new events at the first decision of each day, before every ``retrieve`` and
+``beliefs`` call of the handle, and at the end of the game, so recall always covers the current view.
 Everything written comes from the view the agent is given; nothing else is ever read into its memory.
 """
 

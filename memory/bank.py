@@ -196,10 +196,14 @@ class Memory:
             return reads.read_items(conn, game_id, player, identity)
 
     def beliefs(self, game_id: str, observer: str | None = None) -> list[dict]:
-        """Belief rows of one game (of one observer), in report order."""
+        """Belief rows of one game (of one observer), in report order, including rows still buffered
+        because their report's phase is not stored yet."""
         self.flush()
         with self.engine.connect() as conn:
-            return reads.read_beliefs(conn, game_id, observer)
+            rows = reads.read_beliefs(conn, game_id, observer)
+        waiting = [dict(zip(BELIEF_COLUMNS, r, strict=True)) for r in self._beliefs if r[0] == game_id]
+        rows.extend(r for r in waiting if observer is None or r["observer"] == observer)
+        return sorted(rows, key=lambda r: (r["seq"], r["target"]))
 
     def reputation(self, identity: str, exclude_game: str) -> dict[str, dict[str, float]]:
         """What ``identity`` learnt about recurring players in its other games (see

@@ -85,7 +85,9 @@ class AgentMemory:
         )
 
     def beliefs(self, view: PlayerView) -> list[dict]:
-        """This player's stored belief rows in the current game."""
+        """This player's belief rows in the current game (including the reports ``view`` shows)."""
+        if self._observe is not None:
+            self._observe(view)
         return self.memory.beliefs(view.game_id, observer=view.me)
 
     def reputation(self, view: PlayerView) -> dict[str, dict[str, float]]:

@@ -168,6 +168,7 @@ class Reflective:
     def __init__(self) -> None:
         self.memory = None
         self.recalled: list[list[str]] = []
+        self.saw_today: list[bool] = []  # (an assert in act would only become a fallback decision)
 
     def bind_memory(self, memory) -> None:
         self.memory = memory
@@ -178,6 +179,7 @@ class Reflective:
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         if request.kind == "vote":
             self.recalled.append([r.content for r in self.memory.retrieve(view, "voted", k=3)])
+            self.saw_today.append(view.day in {row["day"] for row in self.memory.beliefs(view)})
         if request.kind == "speak":
             return Decision(text="Hello.")
         if request.kind == "belief":
@@ -199,10 +201,13 @@ def test_hooks_reflect_bind_memory_and_rationale(tmp_path) -> None:
         game = Game.create("h", QUICK, 5, players, agents, runner.Tee(store, memory))
         state = asyncio.run(game.run())
         asyncio.run(finish_game(agents, state))
+        assert not [e for e in state.events if e.type == "decision_fallback"]  # no hook ever failed
         reflections = [it for it in memory.items("h") if it["kind"] == "reflection"]
         assert reflections and all(" reflects before day " in it["content"] for it in reflections)
         assert all(r["rationale"] == "everyone looks calm" for r in memory.beliefs("h"))
         assert any(inner[p.name].recalled for p in players)
+        seen = [ok for p in players for ok in inner[p.name].saw_today]
+        assert seen and all(seen)  # the handle's beliefs include today's report before it is stored
 
 
 def test_cli_show_memory(tmp_path) -> None:

@@ -54,15 +54,17 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
 class _Roles:
     """Role of (game, player) at any seq: Traitor from the start, or from an accepted recruitment on."""
 
-    def __init__(self, games: pd.Index, roles: pd.DataFrame, recruits: pd.DataFrame) -> None:
+    def __init__(
+        self, games: pd.Index, roles: pd.DataFrame, recruits: pd.DataFrame, seats: pd.Series
+    ) -> None:
         self.games = games
-        self.names = pd.Index(pd.unique(roles["player"].to_numpy(dtype=object)))
+        names = np.concatenate([seats.to_numpy(dtype=object), roles["player"].to_numpy(dtype=object)])
+        self.names = pd.Index(pd.unique(names))  # seat order of first appearance
         size = len(games) * len(self.names)
         self.traitor = np.zeros(size, dtype=bool)
         self.recruited = np.full(size, np.inf)
-        self.traitor[self.key(roles["game_id"], roles["player"])] = (
-            roles["initial_role"].eq("traitor").to_numpy()
-        )
+        key = self.key(roles["game_id"], roles["player"])
+        self.traitor[key[key >= 0]] = roles["initial_role"].eq("traitor").to_numpy()[key >= 0]
         key = self.key(recruits["game_id"], recruits["player"])
         self.recruited[key[key >= 0]] = recruits["seq"].to_numpy(dtype=float)[key >= 0]
 
@@ -139,9 +141,39 @@ def _load(engine: Engine, f: Filters) -> Frames:
             games = games[games[col].isin(wanted)]
     ids = None if len(games) == everything else games["game_id"].tolist()
     gindex = pd.Index(games["game_id"])
-
     chunks = plan_chunks(games, filtered=ids is not None)
+
+    players, lookup = _players(engine, ids, chunks, gindex)
+    votes, _ = _events(engine, "vote_cast", ids, chunks)
+    if len(votes):
+        votes = _ordered(votes, gindex)
+        votes["voter_role"] = lookup.at(votes["game_id"], votes["voter"], votes["seq"])
+        votes["target_role"] = lookup.at(votes["game_id"], votes["target"], votes["seq"])
+    statements, _ = _events(engine, "statement", ids, chunks)
+    if len(statements):
+        statements = _ordered(statements, gindex)
+        speaker = statements["speaker"]
+        statements["speaker_role"] = lookup.at(statements["game_id"], speaker, statements["seq"])
+    calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)
+    if calls.empty:  # no measurements table: the ModelCall events (tokens, attempts, outcome) still count
+        calls, _ = _events(engine, "model_call", ids, chunks)
+    calls = calls[calls["game_id"].isin(gindex)] if len(calls) else calls
+    return {
+        "games": conform(games, "games"),
+        "players": conform(players, "players"),
+        "votes": conform(votes, "votes"),
+        "statements": conform(statements, "statements"),
+        "beliefs": conform(_beliefs(engine, ids, chunks, gindex, lookup), "beliefs"),
+        "model_calls": conform(calls, "model_calls"),
+    }
+
+
+def _players(
+    engine: Engine, ids: list[str] | None, chunks: list[Chunk], gindex: pd.Index
+) -> tuple[pd.DataFrame, _Roles]:
+    """The players table (seat order) and the role lookup built from roles and accepted recruitments."""
     players = parse_seats(read_ndjson(engine, "game_created", chunks))
+    players = players[players["game_id"].isin(gindex)]
     assigned, wide = _events(engine, "roles_assigned", ids, chunks, ("roles",))
     roles = (
         stack_wide(assigned[["game_id"]], wide["roles"], "player", "initial_role")
@@ -154,69 +186,45 @@ def _load(engine: Engine, f: Filters) -> Frames:
         if len(answered)
         else pd.DataFrame(columns=["game_id", "player", "seq"])
     )
-    lookup = _Roles(gindex, roles, recruits)
+    lookup = _Roles(gindex, roles, recruits, players["player"])
 
-    players = players[players["game_id"].isin(gindex)].merge(roles, on=["game_id", "player"], how="left")
-    recruited = lookup.key(players["game_id"], players["player"])
+    players = players.merge(roles, on=["game_id", "player"], how="left")
+    key = lookup.key(players["game_id"], players["player"])
+    recruited = (key >= 0) & np.isfinite(lookup.recruited[np.maximum(key, 0)])
     players["final_role"] = np.where(
-        players["initial_role"].eq("traitor").to_numpy()
-        | np.isfinite(lookup.recruited[np.maximum(recruited, 0)]) & (recruited >= 0),
-        ROLES[1],
-        ROLES[0],
+        players["initial_role"].eq("traitor").to_numpy() | recruited, *ROLES[::-1]
     )
     gone = [_events(engine, k, ids, chunks)[0].assign(elimination=k) for k in ("banished", "murdered")]
+    gone = [g[["game_id", "player", "day", "elimination"]] for g in gone if len(g)]
     gone = (
-        pd.concat([g for g in gone if len(g)], ignore_index=True)
-        if any(len(g) for g in gone)
+        pd.concat(gone, ignore_index=True)
+        if gone
         else pd.DataFrame(columns=["game_id", "player", "day", "elimination"])
     )
-    gone = gone.rename(columns={"day": "eliminated_day"})[
-        ["game_id", "player", "eliminated_day", "elimination"]
-    ]
-    players = players.merge(gone.drop_duplicates(["game_id", "player"]), on=["game_id", "player"], how="left")
+    gone = gone.rename(columns={"day": "eliminated_day"}).drop_duplicates(["game_id", "player"])
+    players = players.merge(gone, on=["game_id", "player"], how="left")
     players["alive_at_end"] = players["elimination"].isna()
     players["elimination"] = players["elimination"].fillna("none")
     seat = players.groupby("game_id", sort=False).cumcount().to_numpy()
-    players = players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))]
+    return players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))], lookup
 
-    votes, _ = _events(engine, "vote_cast", ids, chunks)
-    if len(votes):
-        votes = _ordered(votes, gindex)
-        votes["voter_role"] = lookup.at(votes["game_id"], votes["voter"], votes["seq"])
-        votes["target_role"] = lookup.at(votes["game_id"], votes["target"], votes["seq"])
-    statements, _ = _events(engine, "statement", ids, chunks)
-    if len(statements):
-        statements = _ordered(statements, gindex)
-        statements["speaker_role"] = lookup.at(
-            statements["game_id"], statements["speaker"], statements["seq"]
-        )
+
+def _beliefs(
+    engine: Engine, ids: list[str] | None, chunks: list[Chunk], gindex: pd.Index, lookup: _Roles
+) -> pd.DataFrame:
+    """One row per (report, target), reports in game/seq order and targets in seat order."""
     reports, wide = _events(engine, "belief_reported", ids, chunks, ("beliefs",))
-    beliefs = pd.DataFrame()
-    if len(reports):
-        order = _order(reports, gindex)
-        matrix = wide["beliefs"]
-        if order is not None:
-            reports, matrix = reports.take(order), matrix.take(order)
-        seat = {name: i for i, name in enumerate(lookup.names)}  # targets in seat order within a report
-        matrix = matrix[sorted(matrix.columns, key=lambda c: (seat.get(c, len(seat)), str(c)))]
-        beliefs = stack_wide(
-            reports[["game_id", "seq", "day", "observer"]].reset_index(drop=True),
-            matrix.reset_index(drop=True),
-            "target",
-            "p_traitor",
-        )
+    if not len(reports):
+        return pd.DataFrame()
+    order = _order(reports, gindex)
+    matrix = wide["beliefs"]
+    if order is not None:
+        reports, matrix = reports.take(order), matrix.take(order)
+    seat = {name: i for i, name in enumerate(lookup.names)}
+    matrix = matrix[sorted(matrix.columns, key=lambda c: (seat.get(c, len(seat)), str(c)))]
+    keys = reports[["game_id", "seq", "day", "observer"]].reset_index(drop=True)
+    beliefs = stack_wide(keys, matrix.reset_index(drop=True), "target", "p_traitor")
     if len(beliefs):
         beliefs["observer_role"] = lookup.at(beliefs["game_id"], beliefs["observer"], beliefs["seq"])
         beliefs["target_role"] = lookup.at(beliefs["game_id"], beliefs["target"], beliefs["seq"])
-    calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)
-    if calls.empty:  # no measurements table: the ModelCall events (tokens, attempts, outcome) still count
-        calls, _ = _events(engine, "model_call", ids, chunks)
-    calls = calls[calls["game_id"].isin(gindex)] if len(calls) else calls
-    return {
-        "games": conform(games, "games"),
-        "players": conform(players, "players"),
-        "votes": conform(votes, "votes"),
-        "statements": conform(statements, "statements"),
-        "beliefs": conform(beliefs, "beliefs"),
-        "model_calls": conform(calls, "model_calls"),
-    }
+    return beliefs

@@ -160,6 +160,17 @@ class Memory:
         if self._n_pending >= self.flush_every:
             self.flush()
 
+    def end_game(self, game_id: str) -> None:
+        """Write what ``game_id`` left buffered and drop its in-process caches (cursors, notes, digests,
+        indexes): a long batch keeps only the games it is playing. Later reads go to the database."""
+        self.flush()
+        self._stored.pop(game_id, None)
+        self._games_read.discard(game_id)
+        self._cursors = {k: v for k, v in self._cursors.items() if k[1] != game_id}
+        self._notes = {k: v for k, v in self._notes.items() if k[0] != game_id}
+        self._digests = {k: v for k, v in self._digests.items() if k[0] != game_id}
+        self._indexes = {k: v for k, v in self._indexes.items() if k[1] != game_id}
+
     def close(self) -> None:
         """Flush what is buffered (the engine belongs to the caller when one was given)."""
         self.flush()

@@ -31,11 +31,12 @@ def with_memory(
 
 
 async def finish_game(agents: Mapping[str, Agent], state: GameState) -> None:
-    """Give every remembering agent its final view (the last events, the result), then flush."""
+    """Give every remembering agent its final view (the last events, the result), then write the game's
+    memory and drop its in-process caches."""
     memories = []
     for name, agent in agents.items():
         if isinstance(agent, MemoryAgent):
             await agent.finish(view(state, name))
             memories.append(agent.memory)
     for memory in {id(m): m for m in memories}.values():
-        memory.flush()
+        memory.end_game(state.game_id)

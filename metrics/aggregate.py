@@ -118,7 +118,8 @@ def summarize(
 ) -> pd.DataFrame:
     """Per group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric: n (rows
     with a defined value: games, or players for player-level metrics), mean, ci_low, ci_high (seeded
-    percentile bootstrap of the mean, resampling games) and units (the sum of the rows' n)."""
+    percentile bootstrap of the mean, resampling games) and units (the sum of the rows' n). Rows are sorted
+    by the groups, then metrics in the order of :data:`metrics.compute.METRICS`."""
     by = [b for b in by if b != "metric"]
     unknown = sorted(set(by) - set(GROUPS))
     if unknown:
@@ -133,7 +134,15 @@ def summarize(
         clusters = pd.factorize(games)[0] if group["player"].notna().any() else None
         low, high = bootstrap_ci(values, n_boot, _rng(seed, key), level, clusters)
         rows.append((*key, len(values), values.mean(), low, high, int(group["n"].sum())))
-    return pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
+    table = pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
+    order = {name: i for i, name in enumerate(METRICS)}  # groups sorted, metrics in METRICS order
+    rank = table["metric"].map(order).fillna(len(order))
+    return (
+        table.assign(_rank=rank)
+        .sort_values([*by, "_rank", "metric"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def paired_compare(

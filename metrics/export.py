@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.aggregate import summarize
-from metrics.compute import COLUMNS, METRICS
+from metrics.compute import COLUMNS
 from metrics.elo import elo_ratings
 from metrics.network import by_day as network_by_day
 from metrics.schema import SCHEMA, TABLES, conform
@@ -131,9 +131,6 @@ def export(
     paths += _write(elo_ratings(dict(frames)), out / "elo", formats)
     paths += _write(network_by_day(frames["beliefs"], frames["games"]), out / "network_days", formats)
     summary = summarize(metrics, frames, by=list(by), n_boot=n_boot, seed=seed)
-    summary = summary.sort_values(
-        [*by, "metric"], key=lambda s: s.map(_metric_order) if s.name == "metric" else s.astype(str)
-    ).reset_index(drop=True)
     paths += _write(summary, out / "summary", formats)
     if "latex" in formats:
         tex = out / "summary.tex"
@@ -144,8 +141,3 @@ def export(
 
         paths += write_figures(frames, metrics, out, n_boot=n_boot, seed=seed)
     return paths
-
-
-def _metric_order(name: str) -> int:
-    order = list(METRICS)
-    return order.index(name) if name in order else len(order)

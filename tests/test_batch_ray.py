@@ -1,11 +1,13 @@
-"""The Ray backend on a local Ray cluster started by the test: same games as the local backend, with the
-driver storing returned events (SQLite) or workers writing to the shared database (PostgreSQL), and
+"""The Ray backend joining a local Ray cluster that the test starts: same games as the local backend, with
+the driver storing returned events (SQLite) or workers writing to the shared database (PostgreSQL), and
 resuming unfinished games from events the driver ships to the workers."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,27 +21,44 @@ from traitors.store import Store
 ray = pytest.importorskip("ray")
 
 
+CLUSTER = """
+import sys, ray
+ray.init(num_cpus=2, include_dashboard=False, _temp_dir=sys.argv[1])
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()  # until the test closes our stdin
+ray.shutdown()
+"""
+
+
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A two-CPU local Ray for this module; its session files are removed afterwards."""
+def ray_address() -> Iterator[str]:
+    """A two-CPU local Ray cluster in another process (the batch joins it by address); its session
+    files are removed afterwards."""
+    temp = f"/tmp/ray-t{os.getpid()}"
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    temp = Path(f"/tmp/ray-t{os.getpid()}")
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        configure_logging=False,
-        _temp_dir=str(temp),
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER, temp],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
-        yield
+        address = proc.stdout.readline().strip()
+        assert address, "the Ray cluster did not start"
+        yield address
     finally:
-        ray.shutdown()
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
         shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_ray_backend_plays_the_same_games_and_resumes(ray_cluster: None, db_url: str, tmp_path: Path) -> None:
+def test_ray_backend_plays_the_same_games_and_resumes(ray_address: str, db_url: str, tmp_path: Path) -> None:
     exp = parse_experiment({**MIXED, "games": 3})
     reference = f"sqlite:///{tmp_path / 'ref.db'}"
     run_batch(exp, db=reference, backend="local", progress=False)
@@ -55,7 +74,8 @@ def test_ray_backend_plays_the_same_games_and_resumes(ray_cluster: None, db_url:
         target.append(played[long_game][:cut])
         assert target.game(long_game)["status"] == "running"
 
-    result = run_batch(exp, db=db_url, backend="ray", concurrency=4, progress=False)
+    result = run_batch(exp, db=db_url, backend="ray", concurrency=4, ray_address=ray_address, progress=False)
+    assert not ray.is_initialized(), "the driver disconnects from a cluster it joined"
     assert result.count("failed") == 0, [o.error for o in result.outcomes]
     assert result.count("skipped") == 1 and result.count("finished") == len(expected) - 1
     assert any(o.resumed for o in result.outcomes)

@@ -31,12 +31,16 @@ def llm_experiment(base_url: str, n: int, name: str = "llm", mixed: bool = False
 
 
 def test_fifty_concurrent_llm_games_without_errors(db_url: str, tmp_path: Path) -> None:
+    """50 games in flight at once (two worker processes × 25) against one database."""
     (tmp_path / "tiny.yaml").write_text(TINY)
     with FakeOpenAI(latency=0.005, faults={"rate_limit": 0.03}, retry_after=0.01) as server:
         result = run_batch(
-            llm_experiment(server.base_url, 50, mixed=True, scenarios=[str(tmp_path / "tiny.yaml")], memory=False),
+            llm_experiment(
+                server.base_url, 50, mixed=True, scenarios=[str(tmp_path / "tiny.yaml")], memory=False
+            ),
             db=db_url,
-            backend="local",
+            backend="process",  # two processes writing at once, 25 games in flight in each
+            workers=2,
             concurrency=50,
             progress=False,
         )

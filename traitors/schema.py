@@ -40,6 +40,23 @@ def create_all(engine: Engine) -> None:
         metadata.create_all(engine)
 
 
+def ensure_schema(url: str) -> None:
+    """Make every table exist: a fresh database is migrated (``upgrade head``, so it is versioned for
+    later migrations), an existing one gets any missing table (``create_all``)."""
+    from sqlalchemy import inspect
+
+    from traitors.store import open_engine
+
+    engine = open_engine(url)
+    try:
+        fresh = not inspect(engine).get_table_names()
+        if fresh:
+            upgrade(engine.url.render_as_string(hide_password=False))
+        create_all(engine)
+    finally:
+        engine.dispose()
+
+
 def alembic_config(url: str) -> Any:
     """An Alembic ``Config`` for this package's migrations on ``url`` (no alembic.ini needed)."""
     from alembic.config import Config

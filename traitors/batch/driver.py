@@ -23,8 +23,8 @@ from traitors.batch.spec import Experiment, ExperimentError, load_experiment, sa
 from traitors.batch.worker import GameOutcome, check_matches
 from traitors.config import _format_validation
 from traitors.events import GameCreated, event_from_json, event_to_json
-from traitors.schema import create_all
-from traitors.store import Store, events, games
+from traitors.schema import ensure_schema
+from traitors.store import Store, events, games, resolve_url
 
 
 @dataclass
@@ -135,8 +135,8 @@ def run_batch(
     started = time.perf_counter()
     signals = Signals(shared=backend == "process")
     tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())
+    ensure_schema(resolve_url(db))  # every package's tables, before workers race to create them
     with Store(db) as store:
-        create_all(store.engine)  # every package's tables, before workers race to create them
         outcomes, todo = _classify(store, tasks)
         tally.skip(sum(o.status == "skipped" for o in outcomes.values()))
         driver_writes = backend == "ray" and store.engine.dialect.name == "sqlite"

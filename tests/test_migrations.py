@@ -1,0 +1,71 @@
+"""Alembic migrations and the tables in code agree, on SQLite and PostgreSQL.
+
+If this fails after you added or changed a table: register its module in ``traitors.schema.SCHEMA_MODULES``
+(if new) and run ``alembic -x db=sqlite:///scratch.db upgrade head && alembic -x db=sqlite:///scratch.db
+revision --autogenerate -m "what changed"``, then review the new file in ``traitors/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from traitors.schema import SCHEMA_MODULES, alembic_config, combined_metadata, upgrade
+from traitors.store import Store, open_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+HOW = "add a migration: alembic revision --autogenerate -m '...' (see tests/test_migrations.py)"
+
+
+def differences(url: str) -> list:
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": engine.dialect.name == "sqlite"}
+            )
+            return compare_metadata(context, combined_metadata())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_head_matches_the_tables_in_code(db_url: str) -> None:
+    upgrade(db_url)
+    diff = differences(db_url)
+    missing = sorted(d[1].name for d in diff if isinstance(d, tuple) and d[0] == "add_table")
+    assert not missing, f"tables without a migration: {missing} ({HOW})"
+    assert diff == [], f"tables in code and migrations differ ({HOW}):\n" + "\n".join(map(str, diff))
+    with Store(db_url) as store:  # the store works on a migrated database
+        assert store.games() == []
+
+
+def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "base")
+    engine = open_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    upgrade(url)
+    assert differences(url) == []
+
+
+def test_one_head_and_every_metadata_module_registered() -> None:
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"migration branches must be merged: heads {heads}"
+    pattern = re.compile(r"^\w+\s*(?::\s*\w+\s*)?=\s*(?:sa\.|sqlalchemy\.)?MetaData\(", re.M)
+    defining = set()
+    for path in ROOT.glob("*/**/*.py"):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in ("tests", "benchmarks", "build") or "migrations" in rel.parts:
+            continue
+        if pattern.search(path.read_text(encoding="utf-8")):
+            defining.add(".".join(rel.with_suffix("").parts))
+    missing = sorted(defining - set(SCHEMA_MODULES))
+    assert not missing, f"modules define tables but are not in traitors.schema.SCHEMA_MODULES: {missing}"

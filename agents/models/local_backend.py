@@ -46,6 +46,7 @@ def _server(path: Path, n_ctx: int, parallel: int, threads: int | None = None) -
             params.cpuparams.n_threads = threads or max(1, (os.cpu_count() or 2) // 2)
             params.cpuparams_batch.n_threads = params.cpuparams.n_threads
             params.cache_prompt = True
+            params.verbosity = -1  # llama.cpp logs every slot and timing to stderr otherwise
             server = _servers[str(path)] = xllamacpp.Server(params)
         return server
 

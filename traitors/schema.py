@@ -8,6 +8,7 @@ that defines a new ``MetaData`` must be added to :data:`SCHEMA_MODULES` and get 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from pathlib import Path
 from typing import Any
@@ -44,14 +45,16 @@ def ensure_schema(url: str) -> None:
     """Make every table exist: a fresh database is migrated (``upgrade head``, so it is versioned for
     later migrations), an existing one gets any missing table (``create_all``)."""
     from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
 
     from traitors.store import open_engine
 
     engine = open_engine(url)
     try:
-        fresh = not inspect(engine).get_table_names()
-        if fresh:
-            upgrade(engine.url.render_as_string(hide_password=False))
+        if not inspect(engine).get_table_names():
+            # if another process creates tables meanwhile, upgrade fails and create_all fills in the rest
+            with contextlib.suppress(SQLAlchemyError):
+                upgrade(engine.url.render_as_string(hide_password=False))
         create_all(engine)
     finally:
         engine.dispose()

@@ -90,6 +90,8 @@ def llm(args: argparse.Namespace) -> None:
             workers=args.workers,
         )
         n = args.sequential_games or args.games
+        if n < 0:  # only the concurrent run (compare with a sequential run measured before)
+            return
         slow = timed(
             "sequential",
             parse_experiment({**base, "name": "slow", "games": n}),

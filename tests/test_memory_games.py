@@ -14,7 +14,7 @@ from traitors import runner
 from traitors.cli import app
 from traitors.config import Scenario
 from traitors.decisions import Decision, DecisionRequest
-from traitors.events import BeliefReported, Event, RecruitAnswered, VoteCast, VoteResult
+from traitors.events import BeliefReported, Event, RecruitAnswered, Statement, VoteCast, VoteResult
 from traitors.store import Store
 from traitors.views import PlayerView
 
@@ -68,28 +68,59 @@ def test_no_memory_holds_what_its_player_did_not_see(tmp_path, scenario, agents,
         for seed in range(seeds):
             state = play(store, scenario, seed, agents)
             events = state.events
-            recruited = {e.player for e in events if isinstance(e, RecruitAnswered) and e.accepted}
             for player in state.names:
-                items = memory.items(state.game_id, player=player)
-                assert items, player
-                visible = {e.seq for e in events if e.visible_to(player)}
-                for it in items:
-                    if it["kind"] == "observation":
-                        assert it["source_seq"] in visible, (player, it)
-                hidden = secret_texts(events, player)
-                for it in items:
-                    assert it["content"] not in hidden, (player, it)
-                    assert not any(t in it["content"] for t in hidden if len(t) > 25), (player, it)
-                faithful = state.initial_roles[player] == "faithful" and player not in recruited
-                if faithful:
-                    for it in items:
-                        assert not any(m in it["content"] for m in SECRET_MARKERS), (player, it)
+                assert memory.items(state.game_id, player=player), player
+                assert not leaks(memory, state, player), player
                 reports = [e for e in events if isinstance(e, BeliefReported) and e.observer == player]
                 rows = memory.beliefs(state.game_id, observer=player)
                 assert len(rows) == sum(len(e.beliefs) for e in reports)
                 assert {(r["seq"], r["target"], r["p_traitor"]) for r in rows} == {
                     (e.seq, t, p) for e in reports for t, p in e.beliefs.items()
                 }
+
+
+def leaks(memory: Memory, state, player: str) -> list[dict]:
+    """The memory items of ``player`` that hold something it did not see: an observation of a hidden
+    event, the text of one, or (for a player Faithful all game) a mark of the Traitors' secrets."""
+    events = state.events
+    recruited = {e.player for e in events if isinstance(e, RecruitAnswered) and e.accepted}
+    faithful = state.initial_roles[player] == "faithful" and player not in recruited
+    visible = {e.seq for e in events if e.visible_to(player)}
+    hidden = secret_texts(events, player)
+    bad = []
+    for it in memory.items(state.game_id, player=player):
+        text = it["content"]
+        if (
+            (it["kind"] == "observation" and it["source_seq"] not in visible)
+            or text in hidden
+            or any(t in text for t in hidden if len(t) > 25)
+            or (faithful and any(m in text for m in SECRET_MARKERS))
+        ):
+            bad.append(it)
+    return bad
+
+
+def test_leak_check_catches_a_planted_secret(tmp_path) -> None:
+    """The isolation check is not vacuous: a Traitor-channel line planted in a Faithful's memory is found."""
+    with Store(f"sqlite:///{tmp_path / 'plant.db'}") as store:
+        memory = Memory.for_engine(store.engine)
+        state = play(store, PAPER, 2)
+        secret = next(e for e in state.events if isinstance(e, Statement) and e.channel == "traitors")
+        faithful = next(p for p in state.names if state.initial_roles[p] == "faithful")
+        assert not leaks(memory, state, faithful)
+        row = {
+            "identity": f"heuristic|{faithful}",
+            "game_id": state.game_id,
+            "player": faithful,
+            "day": secret.day,
+            "phase": secret.phase,
+            "kind": "reflection",
+            "content": f"I overheard: {note(secret).text}",
+            "importance": 0.5,
+            "source_seq": secret.seq,
+        }
+        memory.add_items([row])
+        assert leaks(memory, state, faithful)
 
 
 def snapshot(memory: Memory, game_id: str) -> list[tuple]:

@@ -59,7 +59,7 @@ def secret_texts(events: Sequence[Event], player: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("scenario", "agents", "seeds"),
-    [(QUICK, "heuristic", 12), (PAPER, "heuristic", 10), (PAPER, "random", 6), (CLASSIC, "heuristic", 5)],
+    [(QUICK, "heuristic", 100), (PAPER, "heuristic", 40), (PAPER, "random", 20), (CLASSIC, "heuristic", 15)],
     ids=["quick", "paper", "paper-random", "classic"],
 )
 def test_no_memory_holds_what_its_player_did_not_see(tmp_path, scenario, agents, seeds) -> None:

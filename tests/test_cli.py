@@ -149,7 +149,9 @@ def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_metrics_and_export_commands(db: str, tmp_path: Path) -> None:
-    assert invoke("run", "--scenario", "paper", "--seed", "1", "--games", "4", "--db", db, "-q").exit_code == 0
+    assert (
+        invoke("run", "--scenario", "paper", "--seed", "1", "--games", "4", "--db", db, "-q").exit_code == 0
+    )
     table = invoke("metrics", "--db", db, "--by", "role", "--metric", "FCR", "--metric", "TSR")
     assert table.exit_code == 0, table.output
     assert "FCR" in table.output and "TSR" in table.output and "faithful" in table.output

@@ -32,9 +32,12 @@ class Tee:
             sink.append(events)
 
 
-def seat_players(scenario: Scenario, agents: str | Sequence[str] = "heuristic") -> tuple[PlayerInfo, ...]:
-    """Seats of ``scenario`` played by one agent kind, or one kind per seat."""
+def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) -> tuple[PlayerInfo, ...]:
+    """Seats of ``scenario`` played by one agent kind, or one kind per seat (default: the scenario's
+    ``models``, else ``heuristic``)."""
     names = scenario.player_names()
+    if agents is None:
+        agents = scenario.seat_agents() or "heuristic"
     kinds = [agents] * len(names) if isinstance(agents, str) else list(agents)
     if len(kinds) != len(names):
         raise ValueError(f"{len(kinds)} agents given for {len(names)} seats")
@@ -43,9 +46,10 @@ def seat_players(scenario: Scenario, agents: str | Sequence[str] = "heuristic") 
     return tuple(PlayerInfo(name=n, agent=k) for n, k in zip(names, kinds, strict=True))
 
 
-def build_agents(players: Sequence[PlayerInfo]) -> dict[str, Agent]:
-    """One fresh agent per seat, from each seat's agent spec."""
-    return {p.name: make_agent(p.agent) for p in players}
+def build_agents(players: Sequence[PlayerInfo], store: Store | None = None) -> dict[str, Agent]:
+    """One fresh agent per seat, from each seat's agent spec (model agents keep their response cache and
+    call records in ``store``'s database)."""
+    return {p.name: make_agent(p.agent, store=store) for p in players}
 
 
 def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
@@ -62,7 +66,7 @@ async def play_game(
     scenario: Scenario | str | Path,
     seed: int,
     *,
-    agents: str | Sequence[str] = "heuristic",
+    agents: str | Sequence[str] | None = None,
     store: Store | None = None,
     game_id: str | None = None,
     observer: EventSink | None = None,
@@ -74,7 +78,7 @@ async def play_game(
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
     game_id = game_id or new_game_id(scenario, seed)
-    seats, mem = build_agents(players), open_memory(store, memory)
+    seats, mem = build_agents(players, store), open_memory(store, memory)
     if mem is not None:
         seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=game_id)
     game = Game.create(
@@ -103,7 +107,7 @@ async def resume(
     mem = open_memory(store, memory)
     if state.ended and mem is None:
         return state
-    seats = build_agents(state.players)
+    seats = build_agents(state.players, store)
     if mem is not None and state.scenario is not None:
         seats = with_memory(seats, state.players, mem, carry_over=state.scenario.memory.carry_over)
     if not state.ended:
@@ -117,7 +121,7 @@ def run_game(
     scenario: Scenario | str | Path = "paper",
     seed: int = 0,
     *,
-    agents: str | Sequence[str] = "heuristic",
+    agents: str | Sequence[str] | None = None,
     db: str | Store | None = None,
     game_id: str | None = None,
     memory: bool = True,

@@ -24,7 +24,7 @@ ray = pytest.importorskip("ray")
 CLUSTER = """
 import sys, ray
 ray.init(num_cpus=2, include_dashboard=False, _temp_dir=sys.argv[1])
-print(ray.get_runtime_context().gcs_address, flush=True)
+print("ADDRESS=" + ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()  # until the test closes our stdin
 ray.shutdown()
 """
@@ -45,7 +45,12 @@ def ray_address() -> Iterator[str]:
         env=env,
     )
     try:
-        address = proc.stdout.readline().strip()
+        assert proc.stdout is not None
+        address = ""
+        for line in proc.stdout:  # skip anything Ray itself prints
+            if line.startswith("ADDRESS="):
+                address = line.removeprefix("ADDRESS=").strip()
+                break
         assert address, "the Ray cluster did not start"
         yield address
     finally:

@@ -53,7 +53,7 @@ def log(events: Sequence[Event]) -> list[str]:
 @pytest.mark.parametrize(
     "scenario", [Scenario(name="paper", players=10, traitors=3), CLASSIC], ids=["paper", "classic"]
 )
-@pytest.mark.parametrize("crash_after", [1, 2, 5, 9])
+@pytest.mark.parametrize("crash_after", [1, 2, 4, 6])
 def test_resume_after_crash_matches_uninterrupted(tmp_path, scenario: Scenario, crash_after: int) -> None:
     reference = play(None, seed=11, game_id="r", scenario=scenario)
     with Store(f"sqlite:///{tmp_path / 'crash.db'}") as store:
@@ -90,7 +90,7 @@ KILLED_GAME = textwrap.dedent("""
     players = [PlayerInfo(name=n, agent="random") for n in scenario.player_names()]
     store = Store(sys.argv[1])
     agents = {p.name: RandomAgent() for p in players}
-    game = Game.create("k", scenario, 4, players, agents, KillAfter(store, 6))
+    game = Game.create("k", scenario, 4, players, agents, KillAfter(store, 4))
     asyncio.run(game.run())
 """)
 

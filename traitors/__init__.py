@@ -4,25 +4,34 @@ Core (imports none of ``agents``, ``memory``, ``metrics``, ``app``)::
 
     from traitors import Scenario, load_scenario, Game, replay, view, Store
 
-Composition root (wires agents, memory and the store; imported lazily so that importing the core stays
-light)::
+Composition root (wires agents, memory and the store)::
 
     from traitors import run_game, resume_game
     state = run_game("paper", seed=7, db="sqlite:///runs.db")
+
+Every name is imported on first use, so importing one core module (``traitors.events``) loads no other.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from traitors.config import Scenario, ScenarioError, load_scenario
-from traitors.decisions import Agent, Decision, DecisionRequest
-from traitors.engine import Game
-from traitors.state import GameState, apply, replay
-from traitors.store import Store, StoreError
-from traitors.views import PlayerView, view
-
 _LAZY = {
+    "Scenario": "traitors.config",
+    "ScenarioError": "traitors.config",
+    "load_scenario": "traitors.config",
+    "Agent": "traitors.decisions",
+    "Decision": "traitors.decisions",
+    "DecisionRequest": "traitors.decisions",
+    "Game": "traitors.engine",
+    "GameState": "traitors.state",
+    "apply": "traitors.state",
+    "replay": "traitors.state",
+    "Store": "traitors.store",
+    "StoreError": "traitors.store",
+    "PlayerView": "traitors.views",
+    "view": "traitors.views",
     "run_game": "traitors.runner",
     "resume_game": "traitors.runner",
     "play_game": "traitors.runner",
@@ -52,9 +61,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Load the composition-root functions on first use."""
+    """Import on first use, so that ``import traitors.events`` loads nothing else."""
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'traitors' has no attribute {name!r}")

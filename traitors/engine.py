@@ -1,7 +1,7 @@
 """The async game loop: runs phases, asks agents through their views, validates, emits events.
 
-One game is one coroutine. Each phase's events are handed to the sink as one batch, so a stored game always
-ends at a phase boundary and ``Game(replay(stored_events), ...)`` resumes exactly where it stopped: all
+One game is one coroutine. Each phase's events are handed to the sink as one batch (breakfast's single
+``DayStarted`` rides with the next phase's batch), so a stored game always ends at a phase boundary and ``Game(replay(stored_events), ...)`` resumes exactly where it stopped: all
 randomness is derived from (seed, purpose), never from generator state.
 """
 
@@ -131,7 +131,8 @@ class Game:
                 phase = "roundtable"
             self._phase = phase
             await getattr(self, f"_{phase}")()
-            self._flush()
+            if phase != "breakfast":  # the morning's one event travels with the next phase's batch
+                self._flush()
         return self.state
 
     # -- plumbing ---------------------------------------------------------------------------------------

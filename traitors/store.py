@@ -6,6 +6,7 @@ in the same transaction as the events that change it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Dialect,
     Engine,
     Index,
     Integer,
@@ -103,7 +105,13 @@ def open_engine(url: str | None = None) -> Engine:
     return engine
 
 
-_INSERT_EVENTS = insert(events)
+@functools.cache
+def _insert_events_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The events INSERT in ``dialect``'s paramstyle, and the column order if it is positional."""
+    compiled = insert(events).compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
+
+
 _INSERT_GAME = insert(games)
 _UPDATE_GAME = update(games).where(games.c.game_id == bindparam("gid"))
 _SELECT_RANGE = select(events.c.seq, events.c.payload).where(
@@ -112,7 +120,8 @@ _SELECT_RANGE = select(events.c.seq, events.c.payload).where(
 
 
 def _write(conn: Connection, batch: Sequence[Event], rows: list[dict[str, Any]]) -> None:
-    """Insert events (and the game's row on creation) and refresh the game's summary."""
+    """Insert events (and the game's row on creation) and refresh the game's summary. The events go
+    through the driver's ``executemany`` with SQL compiled once per dialect (the hot path of every game)."""
     now = datetime.now(UTC)
     for e in batch:
         if isinstance(e, GameCreated):
@@ -132,7 +141,8 @@ def _write(conn: Connection, batch: Sequence[Event], rows: list[dict[str, Any]])
                     "updated_at": now,
                 },
             )
-    conn.execute(_INSERT_EVENTS, rows)
+    sql, keys = _insert_events_sql(conn.dialect)
+    conn.exec_driver_sql(sql, [tuple(r[k] for k in keys) for r in rows] if keys else rows)
     last = batch[-1]
     values: dict[str, Any] = {
         "gid": last.game_id,

@@ -31,6 +31,7 @@ class MemoryAgent:
         self._rationale: dict[tuple[str, int], list[str]] = {}
         self._day: dict[str, int] = {}
         self._to_reflect: dict[str, list[DayStarted]] = {}
+        self._reports: dict[str, dict[int, BeliefReported]] = {}  # game -> day -> my last belief report
         bind = getattr(inner, "bind_memory", None)
         if callable(bind):
             bind(self.handle)
@@ -88,26 +89,28 @@ class MemoryAgent:
         if final:
             gone = (e.seq for e in view.events if e.type in _GONE and e.player == me)  # type: ignore[union-attr]
             out = next(gone, None)
-        starts, votes, ident, notes = self._to_reflect.setdefault(game_id, []), [], self.identity, mem.note
+        starts, votes, ident = self._to_reflect.setdefault(game_id, []), [], self.identity
+        reports = self._reports.setdefault(game_id, {})
+        known, note = mem.notes_of(game_id), mem.note  # notes by seq: shared by every player of the game
         for ev in fresh:  # event types compared by name: much faster than isinstance on pydantic models
             kind, etype = "observation", ev.type
             if etype == "vote_cast":
                 votes.append(ev)  # a ballot's votes are shown together, then its result: one note
                 continue
+            n = known.get(ev.seq) or note(ev, votes)
             if etype == "vote_result":
-                n, votes = notes(ev, votes), []
-            else:
-                n = notes(ev)
-                if etype == "belief_reported" and ev.observer == me:  # type: ignore[union-attr]
-                    kind = "belief"
-                    mem.add_beliefs(self._beliefs(ev))  # type: ignore[arg-type]
-                elif etype == "day_started" and ev.day >= 2 and (out is None or ev.seq < out):
-                    starts.append(ev)
+                votes = []
+            elif etype == "belief_reported" and ev.observer == me:  # type: ignore[union-attr]
+                kind = "belief"
+                reports[ev.day] = ev  # type: ignore[assignment]
+                mem.add_beliefs(self._beliefs(ev))  # type: ignore[arg-type]
+            elif etype == "day_started" and ev.day >= 2 and (out is None or ev.seq < out):
+                starts.append(ev)
             rows.append(
                 (ident, game_id, me, ev.day, ev.phase, kind, n.text, n.personal.get(me, n.base), ev.seq)
             )
         for ev in votes:  # votes without their result (never from the engine): one note each
-            n = notes(ev)
+            n = note(ev)
             rows.append(
                 (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq)
             )
@@ -140,7 +143,8 @@ class MemoryAgent:
         text = ""
         if use_inner and callable(reflect):
             text = str(await reflect(view) or "").strip()
-        text = text or baseline_reflection(view, day, self.memory.digest(view, day))
+        reports = self._reports.get(view.game_id)
+        text = text or baseline_reflection(view, day, self.memory.digest(view, day), reports)
         return self._row(view, day, "night", "reflection", text, REFLECTION_IMPORTANCE, seq)
 
     def _reputation(self, view: PlayerView) -> list[tuple]:
@@ -161,7 +165,7 @@ class MemoryAgent:
         queue = self._rationale.get((ev.game_id, ev.day))
         why = queue.pop(0) if queue else ""
         return [
-            (ev.game_id, ev.seq, ev.day, ev.observer, self.identity, t, p, why) for t, p in ev.beliefs.items()
+            (ev.game_id, ev.seq, t, ev.day, ev.observer, self.identity, p, why) for t, p in ev.beliefs.items()
         ]
 
     def _row(

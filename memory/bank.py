@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine
@@ -52,7 +53,7 @@ class Memory:
         self._cursors: dict[tuple[str, str], int] = {}
         self._stored: dict[str, int] = {}  # game_id -> last stored event seq (games seen by the sink)
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
-        self._notes: dict[tuple[str, int], Note] = {}
+        self._notes: dict[str, dict[int, Note]] = {}  # game_id -> event seq -> note
         self._digests: dict[tuple[str, int], DayDigest] = {}
         self._terms: dict = {}  # text -> BM25 term counts, shared by every index (players see the same lines)
         self._games_read: set[str] = set()
@@ -68,13 +69,20 @@ class Memory:
     def note(self, event: Event, votes: Sequence[VoteCast] = ()) -> Note:
         """The memory note of ``event``, or of a ballot when ``event`` is its result and ``votes`` its
         votes (cached: every player who saw it gets the same note)."""
-        key = (event.game_id, event.seq)
-        found = self._notes.get(key)
+        notes = self.notes_of(event.game_id)
+        found = notes.get(event.seq)
         if found is None:
-            if len(self._notes) > 100_000:
-                self._notes.clear()
             found = ballot_note(votes, event) if isinstance(event, VoteResult) and votes else note(event)
-            self._notes[key] = found
+            notes[event.seq] = found
+        return found
+
+    def notes_of(self, game_id: str) -> dict[int, Note]:
+        """The notes of ``game_id`` made so far, by event seq (see :meth:`note`)."""
+        found = self._notes.get(game_id)
+        if found is None:
+            if len(self._notes) > 1_000:  # games never ended (a crashed batch): keep the cache bounded
+                self._notes.clear()
+            found = self._notes[game_id] = {}
         return found
 
     def digest(self, view: PlayerView, day: int) -> DayDigest:
@@ -132,25 +140,33 @@ class Memory:
         database are skipped); rows of a phase still being played stay buffered."""
         if not self._n_pending:
             return
-        stored, big = self._stored, 1 << 62
         ready: list[tuple] = []
         later: dict[str, list[tuple]] = {}
         for identity, rows in self.pending.items():
-            game = rows[0][1]  # ITEM_COLUMNS: game_id at 1, source_seq at 8
-            limit = stored.get(game, big)
-            if all(r[8] <= limit for r in rows) and all(r[1] == game for r in rows):  # the usual case
-                ready.extend(rows)
-                continue
-            for row in rows:
-                (later.setdefault(identity, []) if row[8] > stored.get(row[1], big) else ready).append(row)
-        ready_beliefs = [r for r in self._beliefs if r[1] <= stored.get(r[0], big)]
-        later_beliefs = [r for r in self._beliefs if r[1] > stored.get(r[0], big)]
+            now, wait = self._split(rows, 1, 8)  # ITEM_COLUMNS: game_id at 1, source_seq at 8
+            ready.extend(now)
+            if wait:
+                later[identity] = wait
+        ready_beliefs, later_beliefs = self._split(self._beliefs, 0, 1)  # BELIEF_COLUMNS: game_id, seq
         with self.engine.begin() as conn:
             insert_rows(conn, memory_items, ITEM_COLUMNS, ready)
             insert_rows(conn, beliefs, BELIEF_COLUMNS, ready_beliefs)
         self.pending, self._beliefs = later, later_beliefs
         self._n_pending = sum(map(len, later.values())) + len(later_beliefs)
         self.generation += 1
+
+    def _split(self, rows: list[tuple], game_at: int, seq_at: int) -> tuple[list[tuple], list[tuple]]:
+        """``rows`` whose source event is stored, and the others (a game the sink has not seen counts as
+        stored); ``game_at`` and ``seq_at`` locate the game id and the event seq in a row."""
+        stored, big = self._stored, 1 << 62
+        games = set(map(itemgetter(game_at), rows))
+        if len(games) == 1 and max(map(itemgetter(seq_at), rows)) <= stored.get(games.pop(), big):
+            return rows, []  # the usual case: one game, all stored
+        ready: list[tuple] = []
+        later: list[tuple] = []
+        for row in rows:
+            (later if row[seq_at] > stored.get(row[game_at], big) else ready).append(row)
+        return ready, later
 
     def append(self, events: Sequence[Event]) -> None:
         """Event-sink hook, called after each phase's events are stored: note them, and flush once
@@ -167,7 +183,7 @@ class Memory:
         self._stored.pop(game_id, None)
         self._games_read.discard(game_id)
         self._cursors = {k: v for k, v in self._cursors.items() if k[1] != game_id}
-        self._notes = {k: v for k, v in self._notes.items() if k[0] != game_id}
+        self._notes.pop(game_id, None)
         self._digests = {k: v for k, v in self._digests.items() if k[0] != game_id}
         self._indexes = {k: v for k, v in self._indexes.items() if k[1] != game_id}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from traitors.events import (
@@ -146,14 +146,20 @@ def day_digest(events: Sequence[Event], day: int) -> DayDigest:
     return DayDigest(tuple(lines), {p: tuple(sorted(v)) for p, v in against.items()})
 
 
-def baseline_reflection(view: PlayerView, day: int, digest: DayDigest | None = None) -> str:
+def baseline_reflection(
+    view: PlayerView,
+    day: int,
+    digest: DayDigest | None = None,
+    reports: Mapping[int, BeliefReported] | None = None,
+) -> str:
     """A reflection on ``day`` from the evidence this player saw: the day's public digest (eliminations,
-    who was accused and voted against, who targeted me) and what I believed that day."""
+    who was accused and voted against, who targeted me) and what I believed that day. ``reports``: this
+    player's last belief report of each day, where the caller kept them (else the view is searched)."""
     digest = digest or day_digest(view.events, day)
     parts = [f"Day {day} reflection ({view.me}, {view.role}).", *digest.lines]
     if digest.against.get(view.me):
         parts.append(f"Against me: {', '.join(digest.against[view.me])}.")
-    mine = last_beliefs(view, day)
+    mine = reports[day] if reports is not None and day in reports else last_beliefs(view, day)
     if mine is not None:
         top = sorted(mine.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         parts.append("My top suspects: " + ", ".join(f"{p} {round(100 * v)}%" for p, v in top) + ".")

@@ -8,6 +8,7 @@ unique indexes also serve the per-game reads; carry-over reads one more, partial
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -82,7 +83,8 @@ ITEM_COLUMNS = (
     "importance",
     "source_seq",
 )
-BELIEF_COLUMNS = ("game_id", "seq", "day", "observer", "identity", "target", "p_traitor", "rationale")
+#: In the tables' column order, so that rows go to the driver as they are.
+BELIEF_COLUMNS = ("game_id", "seq", "target", "day", "observer", "identity", "p_traitor", "rationale")
 
 
 def create_tables(engine: Engine) -> None:
@@ -90,13 +92,18 @@ def create_tables(engine: Engine) -> None:
     metadata.create_all(engine)
 
 
-_SQL: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+_SQL: dict[tuple[str, str, int], tuple[str, tuple[str, ...] | None]] = {}
+#: Rows per multi-row INSERT where the driver takes rows as they are (SQLite): stepping one statement per
+#: 50 rows writes a game's memory about a quarter faster than one statement per row.
+CHUNK = 50
 
 
-def _insert_sql(conn: Connection, table: Table, columns: Sequence[str]) -> tuple[str, tuple[str, ...] | None]:
-    """The dialect's INSERT ... ON CONFLICT DO NOTHING for ``columns`` (compiled once per dialect), and the
-    parameter order when the driver's parameters are positional."""
-    key = (conn.dialect.name, table.name)
+def _insert_sql(
+    conn: Connection, table: Table, columns: Sequence[str], n: int = 1
+) -> tuple[str, tuple[str, ...] | None]:
+    """The dialect's INSERT ... ON CONFLICT DO NOTHING of ``n`` rows of ``columns`` (compiled once per
+    dialect), and the parameter order when the driver's parameters are positional."""
+    key = (conn.dialect.name, table.name, n)
     if key not in _SQL:
         if conn.dialect.name == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
@@ -104,23 +111,34 @@ def _insert_sql(conn: Connection, table: Table, columns: Sequence[str]) -> tuple
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             dialect_insert = None
-        stmt = insert(table) if dialect_insert is None else dialect_insert(table).on_conflict_do_nothing()
+        stmt = insert(table) if dialect_insert is None else dialect_insert(table)
+        if n > 1:
+            stmt = stmt.values([dict.fromkeys(columns)] * n)  # placeholders: rows are passed at execution
+        if dialect_insert is not None:
+            stmt = stmt.on_conflict_do_nothing()
         compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
         _SQL[key] = (str(compiled), tuple(compiled.positiontup) if compiled.positional else None)
     return _SQL[key]
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) with one driver-level executemany, skipping rows that
-    hit a unique constraint (SQLite, PostgreSQL; other dialects insert plainly)."""
+    """Insert ``rows`` (tuples in ``columns`` order) with driver-level executemany, skipping rows that hit a
+    unique constraint (SQLite, PostgreSQL; other dialects insert plainly). When the driver takes the rows
+    as they are, full chunks of ``CHUNK`` rows go as multi-row INSERTs and the rest row by row."""
     if not rows:
         return
     sql, order = _insert_sql(conn, table, columns)
     if order is None:
         params: list[Any] = [dict(zip(columns, r, strict=True)) for r in rows]
     elif tuple(order) == tuple(columns):
-        params = list(rows)
+        full = len(rows) - len(rows) % CHUNK
+        if full:
+            many = _insert_sql(conn, table, columns, CHUNK)[0]
+            chunks = [tuple(chain.from_iterable(rows[i : i + CHUNK])) for i in range(0, full, CHUNK)]
+            conn.exec_driver_sql(many, chunks)
+        params = list(rows[full:])
     else:
         where = [columns.index(c) for c in order]
         params = [tuple(r[i] for i in where) for r in rows]
-    conn.exec_driver_sql(sql, params)
+    if params:
+        conn.exec_driver_sql(sql, params)

@@ -7,7 +7,7 @@ import streamlit as st
 from app import charts, page_player, session
 from app.replay_model import ReplayView, avatar, ballots, eliminations, timeline, transcript_rows
 from traitors import transcript
-from traitors.events import Event, GameCreated, RolesAssigned
+from traitors.events import Event, RolesAssigned
 
 MAX_LINES = 300
 
@@ -122,17 +122,12 @@ def _ballots(rv: ReplayView, day: int | None, spoilers: bool) -> None:
 
 def render(url: str) -> None:
     """Draw the replay page for the selected game."""
-    game_id = st.session_state.get("game_id")
-    if not game_id:
-        st.info("Pick a game on the Games page first.")
-        return
-    events = session.game_events(url, game_id)
-    if not events or not isinstance(events[0], GameCreated):
-        st.error(f"No events stored for game {session.md(game_id)}.")
+    events = session.selected_game(url)
+    if events is None:
         return
     created = events[0]
     names = [p.name for p in created.players]
-    st.header(f"Replay · {session.md(game_id)}")
+    st.header(f"Replay · {session.md(events[0].game_id)}")
     st.caption(
         f"scenario {session.md(created.scenario)} · seed {created.seed} · {len(names)} players · "
         f"{len(events)} events · agents {session.md(', '.join(sorted({p.agent for p in created.players})))}"

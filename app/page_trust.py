@@ -8,24 +8,18 @@ import streamlit as st
 from app import charts, session
 from app.replay_model import ReplayView
 from app.trust import belief_matrix, days_with_data, in_trust, trust_edges
-from traitors.events import GameCreated
 
 
 def render(url: str) -> None:
     """Draw the trust page for the selected game at the replay step."""
-    game_id = st.session_state.get("game_id")
-    if not game_id:
-        st.info("Pick a game on the Games page first.")
-        return
-    events = session.game_events(url, game_id)
-    if not events or not isinstance(events[0], GameCreated):
-        st.error(f"No events stored for game {session.md(game_id)}.")
+    events = session.selected_game(url)
+    if events is None:
         return
     step = min(int(st.session_state.get("step", len(events) - 1)), len(events) - 1)
     pov = session.pov_name()
     rv = ReplayView(events, step, pov)
     spoilers = pov is None and bool(st.session_state.get("spoilers"))
-    st.header(f"Trust · {session.md(game_id)}")
+    st.header(f"Trust · {session.md(events[0].game_id)}")
     who = "all players" if pov is None else session.md(pov)
     st.caption(
         f"At replay step {step} (day {rv.state.day}), as seen by {who}. "

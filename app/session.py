@@ -12,7 +12,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from app import db
-from traitors.events import Event
+from traitors.events import Event, GameCreated
 from traitors.store import resolve_url
 
 PAGES = ("Games", "Replay", "Trust", "Compare")
@@ -50,6 +50,19 @@ def engine(url: str) -> Engine:
 def game_events(url: str, game_id: str) -> tuple[Event, ...]:
     """One game's events (frozen pydantic objects, shared, never copied)."""
     return tuple(db.load_events(engine(url), game_id))
+
+
+def selected_game(url: str) -> tuple[Event, ...] | None:
+    """The events of the game chosen on the Games page, or None after telling the user what is missing."""
+    game_id = st.session_state.get("game_id")
+    if not game_id:
+        st.info("Pick a game on the Games page first.")
+        return None
+    events = game_events(url, game_id)
+    if not events or not isinstance(events[0], GameCreated):
+        st.error(f"No events stored for game {md(game_id)}.")
+        return None
+    return events
 
 
 @st.cache_data(ttl=30, show_spinner=False)

@@ -161,3 +161,12 @@ def test_metrics_and_export_commands(db: str, tmp_path: Path) -> None:
     assert (out / "votes.csv").is_file() and (out / "summary.tex").is_file()
     assert invoke("metrics", "--db", db, "--by", "colour").exit_code == 2
     assert invoke("export", "--out", str(out), "--db", db, "--format", "docx").exit_code == 2
+
+
+def test_imported_human_games_are_shown_but_not_played_on(db: str) -> None:
+    data = Path(__file__).resolve().parent.parent / "scenarios" / "data" / "uk_show"
+    assert invoke("import-show", str(data), "--db", db).exit_code == 0
+    shown = invoke("show", "uk-s1", "--db", db)
+    assert shown.exit_code == 0 and "Banishment vote" in shown.output and "--resume" not in shown.output
+    resumed = invoke("run", "--resume", "uk-s1", "--db", db)
+    assert resumed.exit_code == 2 and "cannot be played on" in resumed.output

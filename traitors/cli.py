@@ -30,6 +30,7 @@ from traitors.events import (
     Statement,
     VoteCast,
 )
+from traitors.human import AGENT as HUMAN
 from traitors.state import replay
 from traitors.store import Store, StoreError, resolve_url
 from traitors.views import view
@@ -135,7 +136,10 @@ def run(
             matches = store.find_games(resume)
             if len(matches) != 1:
                 fail(f"no game {resume!r} in {store.url}" if not matches else f"{resume!r} is ambiguous")
-            states = [asyncio.run(runner.resume(store, matches[0], narrator))]
+            try:
+                states = [asyncio.run(runner.resume(store, matches[0], narrator))]
+            except ValueError as exc:
+                fail(str(exc))
         else:
             first = seed if seed is not None else random.SystemRandom().randrange(2**31)
             if game_id is not None and store.game(game_id) is not None:
@@ -228,7 +232,7 @@ def show(
             )
         return
     Narrator(out, beliefs=True).append(events)
-    if not state.ended:
+    if not state.ended and all(p.agent != HUMAN for p in state.players):
         out.print(f"\n[dim]unfinished: continue with `traitors run --resume {state.game_id}`[/]")
 
 

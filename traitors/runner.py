@@ -16,6 +16,7 @@ from traitors.config import Scenario, load_scenario
 from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
 from traitors.events import Event, PlayerInfo
+from traitors.human import AGENT as HUMAN
 from traitors.state import GameState, replay
 from traitors.store import Store
 
@@ -104,6 +105,8 @@ async def resume(
     if not events:
         raise KeyError(f"no game {game_id!r} in {store.url}")
     state = replay(events)
+    if any(p.agent == HUMAN for p in state.players):
+        raise ValueError(f"game {game_id} records people's votes (imported data); it cannot be played on")
     mem = open_memory(store, memory)
     if state.ended and mem is None:
         return state

@@ -36,6 +36,7 @@ _LAZY = {
     "resume_game": "traitors.runner",
     "play_game": "traitors.runner",
     "run_batch": "traitors.batch",
+    "import_show": "traitors.human",
 }
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "Store",
     "StoreError",
     "apply",
+    "import_show",
     "load_scenario",
     "play_game",
     "replay",

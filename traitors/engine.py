@@ -1,8 +1,9 @@
 """The async game loop: runs phases, asks agents through their views, validates, emits events.
 
 One game is one coroutine. Each phase's events are handed to the sink as one batch (breakfast's single
-``DayStarted`` rides with the next phase's batch), so a stored game always ends at a phase boundary and ``Game(replay(stored_events), ...)`` resumes exactly where it stopped: all
-randomness is derived from (seed, purpose), never from generator state.
+``DayStarted`` rides with the next phase's batch), so a stored game always ends at a phase boundary and
+``Game(replay(stored_events), ...)`` resumes exactly where it stopped: all randomness is derived from
+(seed, purpose), never from generator state.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class Signals:
     with worker processes (``multiprocessing`` events) or used in this process only."""
 
     def __init__(self, shared: bool = False) -> None:
-        make = mp.get_context("spawn").Event if shared else threading.Event
+        make = pool_context().Event if shared else threading.Event
         self._drain, self._halt = make(), make()
 
     def drain(self) -> None:
@@ -62,6 +62,12 @@ class LocalControl:
 
     def report(self, message: tuple[Any, ...]) -> None:
         self.on_message(message)
+
+
+def pool_context() -> Any:
+    """``fork`` where the platform has it (workers start at once, inheriting the driver's imports), else
+    ``spawn``. The pool forks before the driver starts any thread of its own (see :func:`run_process`)."""
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
 def chunked(tasks: Sequence[GameTask], size: int) -> list[list[GameTask]]:
@@ -117,20 +123,21 @@ def run_process(
     chunk_size: int | None = None,
 ) -> list[GameOutcome]:
     """Chunks of games on a pool of ``workers`` processes; ``concurrency`` is split among them."""
-    ctx = mp.get_context("spawn")
+    ctx = pool_context()
     queue = ctx.Queue()
     per_worker = max(1, math.ceil(concurrency / workers))
     size = chunk_size or max(1, min(per_worker * 4, math.ceil(len(tasks) / (workers * 4))), per_worker)
     reader = threading.Thread(target=_read_queue, args=(queue, on_message), daemon=True)
-    reader.start()
     outcomes: list[GameOutcome] = []
     try:
         with ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(signals, queue)
         ) as pool:
+            # with fork, the first submit forks every worker: only then may this process start threads
             pending = {
                 pool.submit(_process_chunk, chunk, db_url, per_worker) for chunk in chunked(tasks, size)
             }
+            reader.start()
             try:
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -142,8 +149,9 @@ def run_process(
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     finally:
-        queue.put(None)
-        reader.join(timeout=10)
+        if reader.is_alive():
+            queue.put(None)
+            reader.join(timeout=10)
     return outcomes
 
 

@@ -4,6 +4,7 @@ summary table printed at the end. (rich prints a single final line when stderr i
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -88,7 +89,9 @@ class ProgressBar:
             TextColumn("{task.fields[usage]}"),
             console=console or Console(stderr=True),
             transient=False,
+            auto_refresh=False,  # no refresh thread: worker processes may be forked after the bar starts
         )
+        self._drawn = 0.0
         self.task = self.progress.add_task(
             title, total=tally.total, completed=tally.done, usage=self._usage()
         )
@@ -100,16 +103,20 @@ class ProgressBar:
         backoffs = f" [yellow]{t.backoffs} backoffs[/]" if t.backoffs else ""
         return f"{t.tokens:,} tokens ${t.cost:.4f}{failed}{backoffs}"
 
-    def refresh(self) -> None:
-        """Redraw from the tally."""
+    def refresh(self, force: bool = False) -> None:
+        """Redraw from the tally (at most ten times a second unless ``force``)."""
         self.progress.update(self.task, completed=self.tally.done, usage=self._usage())
+        now = time.monotonic()
+        if force or now - self._drawn >= 0.1:
+            self._drawn = now
+            self.progress.refresh()
 
     def __enter__(self) -> ProgressBar:
         self.progress.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.refresh()
+        self.refresh(force=True)
         self.progress.stop()
 
 

@@ -1,7 +1,8 @@
 """The SQL event store (SQLAlchemy 2 Core): any URL, SQLite by default, idempotent batch appends.
 
-``events`` is the record of every game (unique ``game_id, seq``); ``games`` is a summary row per game kept
-in the same transaction as the events that change it.
+``events`` is the record of every game (unique ``game_id, seq``); ``games`` is a summary row per game,
+written in the transaction of the game's first batch, of each day's first batch and of its last batch (its
+``days`` and ``n_events`` may lag a running game by one phase; they are exact once it has ended).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def _insert_events_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
 
 
 _INSERT_GAME = insert(games)
+_SUMMARY_EVENTS = frozenset({"game_created", "day_started", "game_ended"})
 _UPDATE_GAME = update(games).where(games.c.game_id == bindparam("gid"))
 _SELECT_RANGE = select(events.c.seq, events.c.payload).where(
     events.c.game_id == bindparam("gid"), events.c.seq >= bindparam("lo"), events.c.seq <= bindparam("hi")
@@ -144,6 +146,8 @@ def _write(conn: Connection, batch: Sequence[Event], rows: list[dict[str, Any]])
     sql, keys = _insert_events_sql(conn.dialect)
     conn.exec_driver_sql(sql, [tuple(r[k] for k in keys) for r in rows] if keys else rows)
     last = batch[-1]
+    if not any(e.type in _SUMMARY_EVENTS for e in batch):
+        return  # the summary row is refreshed once a day and at the end, not after every phase
     values: dict[str, Any] = {
         "gid": last.game_id,
         "days": last.day,

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Column, Integer, Table, inspect
 
 from traitors.schema import SCHEMA_MODULES, alembic_config, combined_metadata, upgrade
 from traitors.store import Store, open_engine
@@ -69,3 +69,18 @@ def test_one_head_and_every_metadata_module_registered() -> None:
             defining.add(".".join(rel.with_suffix("").parts))
     missing = sorted(defining - set(SCHEMA_MODULES))
     assert not missing, f"modules define tables but are not in traitors.schema.SCHEMA_MODULES: {missing}"
+
+
+def test_a_table_without_a_migration_is_caught(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    upgrade(url)
+    metadata = combined_metadata()
+    Table("brand_new", metadata, Column("id", Integer, primary_key=True))
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            diff = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "brand_new"

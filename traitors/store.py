@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -166,6 +167,8 @@ class Store:
 
     def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.engine = open_engine(url)
+        self._writers = threading.local()  # one held connection per writing thread (appends are hot)
+        self._held: list[Connection] = []
         self.url = self.engine.url.render_as_string(hide_password=True)
         database = self.engine.url.database
         local_file = self.engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
@@ -188,7 +191,18 @@ class Store:
 
     def close(self) -> None:
         """Release connections."""
+        for conn in self._held:
+            conn.close()
+        self._held.clear()
         self.engine.dispose()
+
+    def _writer(self) -> Connection:
+        """This thread's connection for appends, opened on first use and kept until :meth:`close`."""
+        conn = getattr(self._writers, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._writers.conn = self.engine.connect()
+            self._held.append(conn)
+        return conn
 
     def __enter__(self) -> Store:
         return self
@@ -212,11 +226,12 @@ class Store:
             }
             for e in batch
         ]
+        conn = self._writer()
         try:
-            with self.engine.begin() as conn:
+            with conn.begin():
                 _write(conn, batch, rows)
         except exc.IntegrityError:  # some of these events are stored already: keep only the new ones
-            with self.engine.begin() as conn:
+            with conn.begin():
                 stored = dict(
                     conn.execute(
                         _SELECT_RANGE,

@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from traitors.config import Scenario, ScenarioError, _format_validation, load_scenario
+from traitors.config import Scenario, ScenarioError, _format_validation, load_scenario, read_yaml
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "experiments"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -166,12 +165,5 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     source = str(name_or_path)
     if not path.is_file():
         raise ExperimentError(f"{source}: experiment file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ExperimentError(f"{source}: malformed YAML{where}: {getattr(err, 'problem', None)}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ExperimentError(f"{source}: cannot read file: {err}") from None
+    data = read_yaml(path, source, ExperimentError)
     return parse_experiment(data, source, str(path.parent))

@@ -170,7 +170,8 @@ class Game:
             extra.get("ballot", 1),
             extra.get("turn", 0),
         )
-        return DecisionRequest(kind=kind, options=tuple(options), seed=seed, **extra)
+        # built only here, from typed values: skip re-validation on this hot path
+        return DecisionRequest.model_construct(kind=kind, options=tuple(options), seed=seed, **extra)
 
     async def _ask(self, player: str, request: DecisionRequest) -> _Answer:
         """Ask with bounded retries: the legal decision (or None), the last error, every model call."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
 from traitors.config import Scenario
@@ -100,7 +100,19 @@ def apply(state: GameState, event: Event) -> GameState:
             changes.update(roles=MappingProxyType({**state.roles, event.player: "traitor"}))
         case GameEnded():
             changes.update(winner=event.winner)
-    return replace(state, **changes)
+    return _evolve(state, changes)
+
+
+_FIELDS = tuple(f.name for f in fields(GameState))
+_set = object.__setattr__
+
+
+def _evolve(state: GameState, changes: dict) -> GameState:
+    """``dataclasses.replace`` without re-running ``__init__`` (``apply`` runs once per event)."""
+    new = object.__new__(GameState)
+    for name in _FIELDS:
+        _set(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
 
 
 def replay(events: Iterable[Event]) -> GameState:

@@ -367,7 +367,8 @@ def export_command(
             by=[g.strip() for g in by.split(",") if g.strip()],
         )
     except ImportError as exc:
-        fail(f"export needs the 'export' extra (pip install 'traitors[export]'): {exc}")
+        missing = getattr(exc, "name", None) or "pyarrow or matplotlib"
+        fail(f"export needs {missing} (pip install 'traitors[export]' for Parquet and figures)")
     out.print(f"wrote {len(paths)} files to {out_dir}")
 
 

@@ -6,6 +6,7 @@ Every bad input ends with one line on stderr naming the problem and exit code 2;
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import random
 import sys
 from collections.abc import Sequence
@@ -243,7 +244,6 @@ def replay_app(
     browser: Annotated[bool, typer.Option(help="open a browser tab")] = True,
 ) -> None:
     """Start the Streamlit replay and analysis app on the database (opened read-only)."""
-    import importlib.util
     import os
 
     if importlib.util.find_spec("streamlit") is None:
@@ -356,6 +356,10 @@ def export_command(
     bad = sorted(set(formats) - set(FORMATS))
     if bad or not formats:
         fail(f"--format {','.join(bad) or fmt!r}: choose from {', '.join(FORMATS)}")
+    needed = (["pyarrow"] if "parquet" in formats else []) + (["matplotlib"] if figures else [])
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:  # checked before anything is written
+        fail(f"export needs {', '.join(missing)}: pip install 'traitors[export]'")
     store = open_store(db, create=False)
     store.close()
     try:

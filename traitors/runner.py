@@ -1,6 +1,7 @@
 """Composition root for scripts: wires scenario, agents and store into games (``run_game``, ``resume_game``).
 
-This module (with ``traitors.cli``) is the only place in ``traitors`` that imports ``agents``.
+This module, ``traitors.batch`` and ``traitors.cli`` are the only places in ``traitors`` that import
+``agents`` and ``memory``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
     return Memory.for_engine(store.engine) if store is not None and enabled else None
 
 
+def _seats(
+    players: Sequence[PlayerInfo],
+    store: Store | None,
+    mem: Memory | None,
+    scenario: Scenario,
+    new_game: str | None = None,
+) -> dict[str, Agent]:
+    """The seats' agents, wrapped with memory when ``mem`` is given."""
+    seats = build_agents(players, store)
+    if mem is None:
+        return seats
+    return with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=new_game)
+
+
 def new_game_id(scenario: Scenario, seed: int) -> str:
     """A readable, unique game id: scenario, seed and a random suffix."""
     return f"{scenario.name}-s{seed}-{uuid.uuid4().hex[:8]}"
@@ -79,9 +94,8 @@ async def play_game(
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
     game_id = game_id or new_game_id(scenario, seed)
-    seats, mem = build_agents(players, store), open_memory(store, memory)
-    if mem is not None:
-        seats = with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=game_id)
+    mem = open_memory(store, memory)
+    seats = _seats(players, store, mem, scenario, new_game=game_id)
     game = Game.create(
         game_id,
         scenario,
@@ -110,9 +124,8 @@ async def resume(
     mem = open_memory(store, memory)
     if state.ended and mem is None:
         return state
-    seats = build_agents(state.players, store)
-    if mem is not None and state.scenario is not None:
-        seats = with_memory(seats, state.players, mem, carry_over=state.scenario.memory.carry_over)
+    assert state.scenario is not None  # a stored game starts with GameCreated
+    seats = _seats(state.players, store, mem, state.scenario)
     if not state.ended:
         state = await Game(state, seats, Tee(store, mem, observer)).run()
     if mem is not None:  # also completes the memory of a game stopped right after its last phase

@@ -18,13 +18,32 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from traitors.config import Scenario, ScenarioError, _format_validation, load_scenario, read_yaml
 
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "experiments"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def _id_part(value: str) -> str:
+    """A name that becomes part of game ids."""
+    if not _NAME.match(value):
+        raise ValueError("must be 1-40 letters, digits, '_', '.' or '-' (it is part of game ids)")
+    return value
+
+
+IdPart = Annotated[str, AfterValidator(_id_part)]
 
 
 class ExperimentError(ValueError):
@@ -40,15 +59,8 @@ class Population(BaseModel):
     """Who sits at the table: one spec for all seats, one per seat, or a mix ``{spec: count}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
+    name: IdPart
     agents: str | tuple[str, ...] | dict[str, int]
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("must be 1-40 letters, digits, '_', '.' or '-' (it is part of game ids)")
-        return value
 
     @field_validator("agents")
     @classmethod
@@ -78,7 +90,7 @@ class Experiment(BaseModel):
     """A complete, validated experiment."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
+    name: IdPart
     description: str = ""
     scenarios: tuple[str, ...] = Field(("paper",), min_length=1)
     games: int = Field(ge=1, le=100_000, description="games per condition")
@@ -88,13 +100,6 @@ class Experiment(BaseModel):
     models: tuple[str, ...] = ()
     populations: tuple[Population, ...] = ()
     base_dir: str = Field("", exclude=True, description="where relative scenario paths start")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            raise ValueError("must be 1-40 letters, digits, '_', '.' or '-' (it is part of game ids)")
-        return value
 
     @field_validator("scenarios", "models", mode="before")
     @classmethod

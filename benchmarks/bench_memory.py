@@ -6,6 +6,8 @@ offline game stored in SQLite.
 Retrieval: items are real observation lines (from heuristic games) spread over 50 days of one game (and,
 separately, over 100 earlier games with carry-over). "cold" includes reading the rows and building the
 index after a restart; "warm" is a query once the index is in memory (new rows are still read each query).
+``--embedder minilm`` ranks by the optional MiniLM embedder instead of BM25 (retrieval only; the items
+repeat the corpus lines, and each distinct line is embedded once, so "cold" embeds only those).
 Writing: each seed played with ``memory=False`` and then ``memory=True`` (separate SQLite files, distinct
 game ids), in several rounds; each keeps its fastest run. One process.
 """
@@ -19,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from memory import Memory
+from memory import Embedder, Memory, MiniLmEmbedder
 from traitors.config import load_scenario
 from traitors.runner import play_game
 from traitors.store import Store
@@ -70,8 +72,8 @@ def fill(memory: Memory, lines: list[str], n: int, games: int) -> None:
     memory.flush()
 
 
-def bench_retrieval(tmp: Path, items: int, queries: int) -> list[dict]:
-    """Cold and warm latency (ms) of ``retrieve`` with k=10 and a 800-token budget."""
+def bench_retrieval(tmp: Path, items: int, queries: int, embedder: Embedder | None = None) -> list[dict]:
+    """Cold and warm latency (ms) of ``retrieve`` with k=10 and a 800-token budget (BM25, or ``embedder``)."""
     lines = corpus(tmp)
     out = []
     for label, games, carry in (
@@ -80,7 +82,7 @@ def bench_retrieval(tmp: Path, items: int, queries: int) -> list[dict]:
     ):
         url = f"sqlite:///{tmp / f'ret{games}.db'}"
         fill(Memory(url), lines, items, games)
-        memory = Memory(url)  # a fresh process: empty caches
+        memory = Memory(url, embedder=embedder)  # a fresh process: empty caches
         start = time.perf_counter()
         memory.retrieve(
             "bench|Alex", QUERIES[0], game_id="now", day=50, k=10, token_budget=800, carry_over=carry
@@ -165,11 +167,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--games", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--embedder", choices=("bm25", "minilm"), default="bm25", help="minilm: no writing")
     args = parser.parse_args()
+    embedder = MiniLmEmbedder() if args.embedder == "minilm" else None
     with tempfile.TemporaryDirectory() as tmp:
-        retrieval = bench_retrieval(Path(tmp), args.items, args.queries)
-        writing = bench_writing(Path(tmp), args.games, args.rounds)
-    print(f"Retrieval: k=10, token budget 800, {args.queries} queries, BM25 relevance")
+        retrieval = bench_retrieval(Path(tmp), args.items, args.queries, embedder)
+        writing = bench_writing(Path(tmp), args.games, args.rounds) if embedder is None else None
+    relevance = "BM25" if embedder is None else "MiniLM (all-MiniLM-L6-v2)"
+    print(f"Retrieval: k=10, token budget 800, {args.queries} queries, {relevance} relevance")
     print("| scope | items | cold (ms) | warm p50 (ms) | warm p95 (ms) | warm max (ms) |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in retrieval:
@@ -177,6 +182,8 @@ def main() -> None:
             f"| {r['scope']} | {r['items']} | {r['cold_ms']:.1f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
             f"{r['max_ms']:.2f} |"
         )
+    if writing is None:
+        return
     off, on = writing["off_s"], writing["on_s"]
     print(
         f"\nWriting: paper scenario, heuristic agents, {args.games} games x {args.rounds} rounds, "

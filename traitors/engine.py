@@ -356,7 +356,10 @@ class Game:
         for player, decision in (await self._ask_all(requests)).items():
             if decision is not None:
                 beliefs = {q: round(float(decision.beliefs[q]), 6) for q in requests[player].options}
-                self._emit(BeliefReported, audience=(player,), observer=player, beliefs=beliefs)
+                why = decision.text.strip()[:250]
+                self._emit(
+                    BeliefReported, audience=(player,), observer=player, beliefs=beliefs, rationale=why
+                )
 
     async def _roundtable(self) -> None:
         cfg = self.scenario

@@ -85,11 +85,13 @@ class Statement(_Event):
 
 
 class BeliefReported(_Event):
-    """An observer's P(traitor) for each other living player."""
+    """An observer's P(traitor) for each other living player, and its short reason (at most 250
+    characters; empty when the agent gave none)."""
 
     type: Literal["belief_reported"] = "belief_reported"
     observer: str
     beliefs: dict[str, float]
+    rationale: str = ""
 
 
 class VoteCast(_Event):

@@ -149,10 +149,14 @@ def _pick(table: Table, *candidates: str) -> Any | None:
 
 
 def optional_rows(
-    engine: Engine, name: str, game_id: str | None = None, player: str | None = None, limit: int = 5000
+    engine: Engine,
+    name: str,
+    game_id: str | None = None,
+    player: str | tuple[str, ...] | None = None,
+    limit: int = 5000,
 ) -> pd.DataFrame | None:
-    """Rows of an optional table (``None`` if absent), restricted to a game and a player when the table has
-    such columns."""
+    """Rows of an optional table (``None`` if absent), restricted to a game and a player (or any of several)
+    when the table has such columns."""
     if name not in table_names(engine):
         return None
     table = Table(name, MetaData(), autoload_with=engine)
@@ -162,7 +166,7 @@ def optional_rows(
         cond.append(game_col == game_id)
     player_col = _pick(table, "player", "owner", "agent_name", "observer")
     if player is not None and player_col is not None:
-        cond.append(player_col == player)
+        cond.append(player_col.in_((player,) if isinstance(player, str) else player))
     with engine.connect() as conn:
         result = conn.execute(select(table).where(*cond).limit(limit))
         return pd.DataFrame(result.all(), columns=list(result.keys()))

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import db, session
 from app.replay_model import ReplayView, beliefs
+from memory.tables import PUBLIC
 from traitors.views import view
 
 #: Columns of the memory tables that repeat what the panel already says (whose memory, which game).
@@ -32,8 +33,21 @@ CALL_COLUMNS = [
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _rows(url: str, table: str, game_id: str, player: str | None) -> pd.DataFrame | None:
+def _rows(url: str, table: str, game_id: str, player: str | tuple[str, ...] | None) -> pd.DataFrame | None:
     return db.optional_rows(session.engine(url), table, game_id, player)
+
+
+def _memory(url: str, game_id: str, me: str) -> pd.DataFrame | None:
+    """``me``'s memory items: its own and the game's public observations (marked ``public``), with the
+    importance they have for ``me``."""
+    rows = _rows(url, "memory_items", game_id, (me, PUBLIC))
+    if rows is None or rows.empty or "personal" not in rows.columns:
+        return rows
+    rows = rows.copy()
+    personal = [json.loads(p).get(me) if isinstance(p, str) and p else None for p in rows["personal"]]
+    rows["importance"] = [i if p is None else p for i, p in zip(rows["importance"], personal, strict=True)]
+    rows["public"] = rows["player"] == PUBLIC
+    return rows.drop(columns=["personal"]).sort_values(["day", "source_seq", "kind"], kind="stable")
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -74,8 +88,9 @@ def render(url: str, rv: ReplayView) -> None:
             width="stretch",
         )
     game_id = rv.state.game_id
-    for table, title in (("memory_items", "Memory"), ("beliefs", "Beliefs kept in memory")):
-        rows = _until(_rows(url, table, game_id, me), rv)
+    memory = _memory(url, game_id, me)
+    for rows, title in ((memory, "Memory"), (_rows(url, "beliefs", game_id, me), "Beliefs kept in memory")):
+        rows = _until(rows, rv)
         if rows is not None:
             st.subheader(title)
             if rows.empty:
@@ -83,7 +98,7 @@ def render(url: str, rv: ReplayView) -> None:
             else:
                 shown = rows.drop(columns=[c for c in HIDDEN if c in rows.columns])
                 st.dataframe(shown, hide_index=True, width="stretch")
-    if _rows(url, "memory_items", game_id, me) is None:
+    if memory is None:
         st.caption("No agent memory in this database (memory_items table absent).")
     model_calls(url, rv)
 

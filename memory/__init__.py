@@ -34,12 +34,13 @@ from memory.embed import Embedder, HashingEmbedder, MiniLmEmbedder
 from memory.handle import AgentMemory, Retriever, identity_of
 from memory.retrieval import Recalled
 from memory.scoring import Weights, approx_tokens
-from memory.tables import KINDS, LONG_TERM, beliefs, memory_items
+from memory.tables import KINDS, LONG_TERM, PUBLIC, beliefs, memory_carry, memory_items
 from memory.wiring import finish_game, with_memory
 
 __all__ = [
     "KINDS",
     "LONG_TERM",
+    "PUBLIC",
     "AgentMemory",
     "Embedder",
     "HashingEmbedder",
@@ -53,6 +54,7 @@ __all__ = [
     "beliefs",
     "finish_game",
     "identity_of",
+    "memory_carry",
     "memory_items",
     "with_memory",
 ]

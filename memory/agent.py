@@ -11,7 +11,7 @@ from __future__ import annotations
 from memory.bank import Memory
 from memory.handle import AgentMemory
 from memory.observe import baseline_reflection, game_summary
-from traitors.decisions import Agent, Decision, DecisionRequest, validate_decision
+from traitors.decisions import Agent, Decision, DecisionRequest
 from traitors.events import BeliefReported, DayStarted, Event, GameEnded
 from traitors.views import PlayerView
 
@@ -28,7 +28,6 @@ class MemoryAgent:
         self.inner, self.memory, self.identity = inner, memory, identity
         self.handle = AgentMemory(memory, identity, carry_over=carry_over, observe=self.observe)
         self._pos: dict[str, tuple[int, int]] = {}
-        self._rationale: dict[tuple[str, int], list[str]] = {}
         self._day: dict[str, int] = {}
         self._to_reflect: dict[str, list[DayStarted]] = {}
         self._reports: dict[str, dict[int, BeliefReported]] = {}  # game -> day -> my last belief report
@@ -49,11 +48,7 @@ class MemoryAgent:
             self.observe(view)
             await self._reflect_pending(view)
             self._day[view.game_id] = view.day
-        decision = await self.inner.act(view, request)
-        if request.kind == "belief" and validate_decision(request, decision) is None:
-            why = self._rationale.setdefault((view.game_id, view.day), [])
-            why.append(decision.text.strip()[:250])  # one per report, in order (endgame days have several)
-        return decision
+        return await self.inner.act(view, request)
 
     async def finish(self, view: PlayerView) -> None:
         """Record the end of the game from the final view: the last events, the last day's reflection and
@@ -64,7 +59,8 @@ class MemoryAgent:
         self.observe(view, final=True)
         await self._reflect_pending(view, final=True)
         if ended is not None:
-            summary = game_summary(view, ended)
+            reports = self._reports.get(view.game_id)
+            summary = game_summary(view, ended, reports[max(reports)] if reports else None)
             rows = [self._row(view, ended.day, "end", "belief", summary, 1.0, ended.seq)]
             rows.append(await self._reflection(view, ended.day, ended.seq, use_inner=True))
             self.memory.add_item_rows(self.identity, rows)
@@ -84,35 +80,42 @@ class MemoryAgent:
         mem, me, game_id = self.memory, view.me, view.game_id
         rows: list[tuple] = []
         if self.handle.carry_over and mem.cursor(self.identity, game_id) < 0:
+            mem.carry(self.identity, game_id, me)
             rows.extend(self._reputation(view))
         out = None  # the seq at which this player left the game (a player who acts is still in it)
-        if final:
-            gone = (e.seq for e in view.events if e.type in _GONE and e.player == me)  # type: ignore[union-attr]
+        if final and me not in view.alive:
+            gone = (e.seq for e in reversed(view.events) if e.type in _GONE and e.player == me)  # type: ignore[union-attr]
             out = next(gone, None)
-        starts, votes, ident = self._to_reflect.setdefault(game_id, []), [], self.identity
+        starts, ident = self._to_reflect.setdefault(game_id, []), self.identity
         reports = self._reports.setdefault(game_id, {})
-        known, note = mem.notes_of(game_id), mem.note  # notes by seq: shared by every player of the game
-        for ev in fresh:  # event types compared by name: much faster than isinstance on pydantic models
-            kind, etype = "observation", ev.type
+        mem.share(game_id, fresh)  # public events: stored once for every player, by the first to see them
+        known, note = mem.notes_of(game_id), mem.note  # notes by seq: shared by every player who saw them
+        votes: list[Event] = []  # a ballot's votes are shown together, then its result: one note
+        mine = [e for e in fresh if e.audience is not None or e.type == "day_started"]
+        for ev in mine:  # event types compared by name: much faster than isinstance on pydantic models
+            etype = ev.type
+            if ev.audience is None:  # a day started: reflect on the one that closed
+                if ev.day >= 2 and (out is None or ev.seq < out):
+                    starts.append(ev)
+                continue
             if etype == "vote_cast":
-                votes.append(ev)  # a ballot's votes are shown together, then its result: one note
+                votes.append(ev)
                 continue
             n = known.get(ev.seq) or note(ev, votes)
+            kind = "observation"
             if etype == "vote_result":
                 votes = []
             elif etype == "belief_reported" and ev.observer == me:  # type: ignore[union-attr]
                 kind = "belief"
                 reports[ev.day] = ev  # type: ignore[assignment]
                 mem.add_beliefs(self._beliefs(ev))  # type: ignore[arg-type]
-            elif etype == "day_started" and ev.day >= 2 and (out is None or ev.seq < out):
-                starts.append(ev)
             rows.append(
-                (ident, game_id, me, ev.day, ev.phase, kind, n.text, n.personal.get(me, n.base), ev.seq)
+                (ident, game_id, me, ev.day, ev.phase, kind, n.text, n.personal.get(me, n.base), ev.seq, None)
             )
         for ev in votes:  # votes without their result (never from the engine): one note each
             n = note(ev)
             rows.append(
-                (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq)
+                (ident, game_id, me, ev.day, ev.phase, "observation", n.text, n.importance(me), ev.seq, None)
             )
         mem.advance(self.identity, game_id, fresh[-1].seq)
         self._pos[game_id] = (len(view.events), view.events[-1].seq)
@@ -162,13 +165,10 @@ class MemoryAgent:
         return [self._row(view, 0, "setup", "belief", text, REPUTATION_IMPORTANCE, -1)]
 
     def _beliefs(self, ev: BeliefReported) -> list[tuple]:
-        queue = self._rationale.get((ev.game_id, ev.day))
-        why = queue.pop(0) if queue else ""
-        return [
-            (ev.game_id, ev.seq, t, ev.day, ev.observer, self.identity, p, why) for t, p in ev.beliefs.items()
-        ]
+        game_id, seq, day, me, ident = ev.game_id, ev.seq, ev.day, ev.observer, self.identity
+        return [(game_id, seq, t, day, me, ident, p, ev.rationale) for t, p in ev.beliefs.items()]
 
     def _row(
         self, view: PlayerView, day: int, phase: str, kind: str, text: str, imp: float, seq: int
     ) -> tuple:
-        return (self.identity, view.game_id, view.me, day, phase, kind, text, imp, seq)
+        return (self.identity, view.game_id, view.me, day, phase, kind, text, imp, seq, None)

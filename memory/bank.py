@@ -9,9 +9,11 @@ from its players' views. ``retrieve`` ranks buffered rows too: an agent always r
 
 from __future__ import annotations
 
+import json
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Engine
@@ -21,12 +23,42 @@ from memory.embed import Embedder
 from memory.observe import DayDigest, Note, ballot_note, day_digest, note
 from memory.retrieval import Recalled, ScopeIndex
 from memory.scoring import Weights, approx_tokens, when
-from memory.tables import BELIEF_COLUMNS, ITEM_COLUMNS, beliefs, create_tables, insert_rows, memory_items
+from memory.tables import (
+    BELIEF_COLUMNS,
+    CARRY_COLUMNS,
+    ITEM_COLUMNS,
+    PUBLIC,
+    beliefs,
+    create_tables,
+    insert_rows,
+    memory_carry,
+    memory_items,
+)
 from traitors.events import Event, VoteCast, VoteResult
 from traitors.store import open_engine
 from traitors.views import PlayerView
 
 _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
+
+
+_SEQ = attrgetter("seq")
+
+
+def _public_row(event: Event, note: Note) -> tuple:
+    """The ``memory_items`` row of a public event (its personal importances as JSON, in insertion order)."""
+    personal = json.dumps(note.personal) if note.personal else None
+    return (
+        PUBLIC,
+        event.game_id,
+        PUBLIC,
+        event.day,
+        event.phase,
+        "observation",
+        note.text,
+        note.base,
+        event.seq,
+        personal,
+    )
 
 
 class Memory:
@@ -46,10 +78,12 @@ class Memory:
         create_tables(self.engine)
         self.weights, self.count_tokens, self.embedder = weights or Weights(), count_tokens, embedder
         self.flush_every = flush_every
-        self.pending: dict[str, list[tuple]] = {}  # identity -> item rows (ITEM_COLUMNS order)
+        self.pending: dict[str, list[tuple]] = {}  # identity (or PUBLIC) -> item rows (ITEM_COLUMNS order)
         self.generation = 0  # bumped on each flush (indexes re-read the pending lists)
         self._n_pending = 0
         self._beliefs: list[tuple] = []
+        self._carry: list[tuple] = []  # memory_carry rows waiting
+        self.carried: set[tuple[str, str]] = set()  # (identity, game_id) played with carry-over here
         self._cursors: dict[tuple[str, str], int] = {}
         self._stored: dict[str, int] = {}  # game_id -> last stored event seq (games seen by the sink)
         self._indexes: dict[tuple[str, str, bool], ScopeIndex] = {}
@@ -118,6 +152,29 @@ class Memory:
         """Record that ``identity`` has observed the events of ``game_id`` up to ``seq``."""
         self._cursors[(identity, game_id)] = max(self.cursor(identity, game_id), seq)
 
+    def share(self, game_id: str, events: Sequence[Event]) -> None:
+        """Buffer, once for every player of ``game_id``, the public events among ``events`` (a slice of a
+        player's view, in seq order) that no player has recorded yet: every view shows every public event,
+        so the first player to see one stores it (as a :data:`~memory.tables.PUBLIC` observation)."""
+        shared = self.cursor(PUBLIC, game_id)
+        if not events or events[-1].seq <= shared:
+            return
+        rows: list[tuple] = []
+        votes: list[Event] = []  # a ballot's votes are shown together, then its result: one note
+        for ev in events[bisect_right(events, shared, key=_SEQ) :]:
+            if ev.audience is not None:
+                continue
+            if ev.type == "vote_cast":
+                votes.append(ev)
+                continue
+            n = self.note(ev, votes)  # type: ignore[arg-type]
+            if ev.type == "vote_result":
+                votes = []
+            rows.append(_public_row(ev, n))
+        rows.extend(_public_row(ev, self.note(ev)) for ev in votes)  # votes without a result (never seen)
+        self._cursors[(PUBLIC, game_id)] = events[-1].seq
+        self.add_item_rows(PUBLIC, rows)
+
     def add_item_rows(self, identity: str, rows: Sequence[tuple]) -> None:
         """Buffer memory items of one identity, as tuples in ``ITEM_COLUMNS`` order (the fast path)."""
         if rows:
@@ -125,15 +182,24 @@ class Memory:
             self._n_pending += len(rows)
 
     def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Buffer memory items given as mappings of ``ITEM_COLUMNS``."""
+        """Buffer memory items given as mappings of ``ITEM_COLUMNS`` (``personal`` may be left out)."""
         for row in rows:
-            self.add_item_rows(row["identity"], [tuple(row[c] for c in ITEM_COLUMNS)])
+            values = tuple(row.get(c) if c == "personal" else row[c] for c in ITEM_COLUMNS)
+            self.add_item_rows(row["identity"], [values])
 
     def add_beliefs(self, rows: Sequence[tuple | dict[str, Any]]) -> None:
         """Buffer belief rows (tuples in ``BELIEF_COLUMNS`` order, or mappings)."""
         rows = [r if isinstance(r, tuple) else tuple(r[c] for c in BELIEF_COLUMNS) for r in rows]
         self._beliefs.extend(rows)
         self._n_pending += len(rows)
+
+    def carry(self, identity: str, game_id: str, player: str) -> None:
+        """Record that ``identity`` plays ``game_id`` (as ``player``) with carry-over: its long-term items
+        of this game are recalled in its later carry-over games."""
+        if (identity, game_id) not in self.carried:
+            self.carried.add((identity, game_id))
+            self._carry.append((identity, game_id, player))
+            self._n_pending += 1
 
     def flush(self) -> None:
         """Write in one transaction every buffered row whose source event is stored (rows already in the
@@ -151,7 +217,8 @@ class Memory:
         with self.engine.begin() as conn:
             insert_rows(conn, memory_items, ITEM_COLUMNS, ready)
             insert_rows(conn, beliefs, BELIEF_COLUMNS, ready_beliefs)
-        self.pending, self._beliefs = later, later_beliefs
+            insert_rows(conn, memory_carry, CARRY_COLUMNS, self._carry)
+        self.pending, self._beliefs, self._carry = later, later_beliefs, []
         self._n_pending = sum(map(len, later.values())) + len(later_beliefs)
         self.generation += 1
 
@@ -204,20 +271,26 @@ class Memory:
         k: int = 8,
         token_budget: int = 800,
         carry_over: bool = False,
+        player: str | None = None,
     ) -> list[Recalled]:
-        """The items of ``identity`` that best match ``query`` at (``day``, ``phase``) of ``game_id``:
-        at most ``k`` items and ``token_budget`` tokens; with ``carry_over`` also the long-term items
-        (reflections, plans, belief summaries) of its earlier games."""
+        """The items of ``identity`` that best match ``query`` at (``day``, ``phase``) of ``game_id``, its
+        own and the game's public observations: at most ``k`` items and ``token_budget`` tokens; with
+        ``carry_over`` also the long-term items (reflections, plans, belief summaries) of its earlier games.
+        ``player``: its seat in ``game_id``, for the importance public items have for it."""
         key = (identity, game_id, carry_over)
         index = self._indexes.get(key)
         if index is None:
-            index = self._indexes[key] = ScopeIndex(identity, game_id, carry_over, self.embedder, self._terms)
+            index = self._indexes[key] = ScopeIndex(
+                identity, game_id, carry_over, self.embedder, self._terms, player=player
+            )
         with self.engine.connect() as conn:
-            index.refresh(conn, self.pending.get(identity, ()), self.generation)
+            pending = (self.pending.get(identity, ()), self.pending.get(PUBLIC, ()))
+            index.refresh(conn, pending, self.generation, self.carried)
         return index.query(query, when(day, phase), self.weights, k, token_budget, self.count_tokens)
 
     def items(self, game_id: str, player: str | None = None, identity: str | None = None) -> list[dict]:
-        """Memory items of one game (of one player or identity), by day then source event."""
+        """Memory items of one game, by day then source event; of one player or identity: its own and the
+        game's public observations, with the importance they have for it (:func:`memory.reads.read_items`)."""
         self.flush()
         with self.engine.connect() as conn:
             return reads.read_items(conn, game_id, player, identity)

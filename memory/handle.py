@@ -61,6 +61,7 @@ class AgentMemory:
             k=k,
             token_budget=token_budget,
             carry_over=self.carry_over,
+            player=view.me,
         )
 
     def note(self, view: PlayerView, content: str, kind: str = "plan", importance: float = 0.6) -> None:

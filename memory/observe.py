@@ -5,19 +5,16 @@ events of a :class:`~traitors.views.PlayerView`."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from traitors.events import (
-    Banished,
     BeliefReported,
     Event,
     GameEnded,
-    Murdered,
-    RecruitAnswered,
-    RecruitOffered,
-    ShieldAwarded,
     Statement,
     VoteCast,
     VoteResult,
@@ -40,6 +37,8 @@ _BASE = {
     "recruit_answered": 0.9,
     "game_ended": 1.0,
 }
+_DIGESTED = ("banished", "murdered", "game_ended")
+_CONCERNS_ONE = ("shield_awarded", "recruit_offered", "recruit_answered")
 _BALLOT = {"banish": "Banishment vote", "murder": "Murder vote", "recruit": "Recruitment vote"}
 
 
@@ -59,18 +58,21 @@ class Note:
 
 def note(event: Event) -> Note:
     """The memory note of one event (the same for every player who saw it)."""
-    base = _BASE.get(event.type, 0.3)
-    if isinstance(event, Statement):
-        base = 0.6 if event.channel == "traitors" else base
-        personal = {p: min(1.0, base + 0.2) for p in event.defends}
-        personal.update({p: min(1.0, base + 0.4) for p in event.accuses})
+    etype = event.type  # dispatch on the type name: isinstance on pydantic models is slow
+    base = _BASE.get(etype, 0.3)
+    if etype == "statement":
+        said: Statement = event  # type: ignore[assignment]
+        base = 0.6 if said.channel == "traitors" else base
+        personal = {p: min(1.0, base + 0.2) for p in said.defends}
+        personal.update({p: min(1.0, base + 0.4) for p in said.accuses})
         return Note(render(event), base, personal)
-    if isinstance(event, VoteCast):
-        return Note(render(event), base, {event.target: 0.6} if event.target else {})
-    if isinstance(event, Banished) and event.revealed_role == "traitor":
+    if etype == "vote_cast":
+        target = event.target  # type: ignore[union-attr]
+        return Note(render(event), base, {target: 0.6} if target else {})
+    if etype == "banished" and event.revealed_role == "traitor":  # type: ignore[union-attr]
         return Note(render(event), 1.0)
-    if isinstance(event, ShieldAwarded | RecruitOffered | RecruitAnswered):
-        return Note(render(event), base, {event.player: min(1.0, base + 0.2)})
+    if etype in _CONCERNS_ONE:
+        return Note(render(event), base, {event.player: min(1.0, base + 0.2)})  # type: ignore[union-attr]
     return Note(render(event), base)
 
 
@@ -86,11 +88,10 @@ def ballot_note(votes: Sequence[VoteCast], result: VoteResult) -> Note:
         "tie_broken": f"still tied, {result.target} chosen by lot",
         "no_decision": "no decision",
     }[result.outcome]
-    personal = {v.voter: 0.5 for v in votes}
-    personal.update({v.target: 0.7 for v in votes if v.target})
+    personal = {v.target: 0.7 for v in votes if v.target}  # (every living player votes: no bump for that)
     if result.target:
         personal[result.target] = 0.8
-    return Note(f"{head}: {cast}. Result: {outcome}.", 0.4, personal)
+    return Note(f"{head}: {cast}. Result: {outcome}.", 0.5, personal)
 
 
 def render(event: Event) -> str:
@@ -101,19 +102,31 @@ def render(event: Event) -> str:
         return f"{where}{event.speaker}: {event.text}"  # type: ignore[union-attr]
     if etype == "day_started":
         return f"— Day {event.day} —"
-    if isinstance(event, VoteCast):
-        target = event.target if event.valid else "(invalid)"
-        ballot = f" (ballot {event.ballot})" if event.ballot > 1 else ""
-        return f"{event.voter} voted {event.kind} {target}{ballot}"
-    if isinstance(event, BeliefReported):
-        ranked = sorted(event.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))
-        return f"Day {event.day}, I believed P(traitor): " + ", ".join(
-            f"{p} {round(100 * v)}%" for p, v in ranked
-        )
-    if isinstance(event, GameEnded):
-        traitors = ", ".join(sorted(p for p, r in event.roles.items() if r == "traitor"))
-        return f"Game over on day {event.day}: the {event.winner} win; the Traitors were {traitors}."
+    if etype == "vote_cast":
+        vote: VoteCast = event  # type: ignore[assignment]
+        target = vote.target if vote.valid else "(invalid)"
+        ballot = f" (ballot {vote.ballot})" if vote.ballot > 1 else ""
+        return f"{vote.voter} voted {vote.kind} {target}{ballot}"
+    if etype == "belief_reported":
+        report: BeliefReported = event  # type: ignore[assignment]
+        return f"Day {report.day}, I believed P(traitor): " + percents(report.beliefs)
+    if etype == "game_ended":
+        ended: GameEnded = event  # type: ignore[assignment]
+        traitors = ", ".join(sorted(p for p, r in ended.roles.items() if r == "traitor"))
+        return f"Game over on day {ended.day}: the {ended.winner} win; the Traitors were {traitors}."
     return describe(event) or event.type.replace("_", " ")
+
+
+def ranked(beliefs: Mapping[str, float]) -> list[str]:
+    """Players by belief, highest first, ties by name."""
+    names = sorted(beliefs)
+    names.sort(key=beliefs.__getitem__, reverse=True)  # stable: ties keep the name order
+    return names
+
+
+def percents(beliefs: Mapping[str, float], n: int | None = None) -> str:
+    """``"Bea 80%, Gus 40%"``: the ``n`` (default all) highest beliefs, ranked."""
+    return ", ".join([f"{p} {round(100 * beliefs[p])}%" for p in ranked(beliefs)[:n]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +140,16 @@ class DayDigest:
 
 def day_digest(events: Sequence[Event], day: int) -> DayDigest:
     """The digest of ``day`` from the public events among ``events`` (a view that has seen the day end)."""
-    public = [e for e in events if e.day == day and e.audience is None]
-    lines = [render(e) for e in public if isinstance(e, Banished | Murdered | GameEnded)]
-    said = [e for e in public if isinstance(e, Statement)]
-    ballots = [e for e in public if isinstance(e, VoteCast) and e.kind == "banish" and e.valid]
+    day_of = attrgetter("day")  # events are in seq order, so days never decrease
+    start, stop = bisect_left(events, day, key=day_of), bisect_right(events, day, key=day_of)
+    public = [e for e in events[start:stop] if e.audience is None]
+    lines = [render(e) for e in public if e.type in _DIGESTED]
+    said: list[Statement] = [e for e in public if e.type == "statement"]  # type: ignore[misc]
+    ballots: list[VoteCast] = [
+        e  # type: ignore[misc]
+        for e in public
+        if e.type == "vote_cast" and e.kind == "banish" and e.valid  # type: ignore[union-attr]
+    ]
     accused = Counter(t for e in said for t in e.accuses)
     votes = Counter(e.target for e in ballots if e.ballot == 1)
     if accused:
@@ -161,8 +180,7 @@ def baseline_reflection(
         parts.append(f"Against me: {', '.join(digest.against[view.me])}.")
     mine = reports[day] if reports is not None and day in reports else last_beliefs(view, day)
     if mine is not None:
-        top = sorted(mine.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        parts.append("My top suspects: " + ", ".join(f"{p} {round(100 * v)}%" for p, v in top) + ".")
+        parts.append(f"My top suspects: {percents(mine.beliefs, 3)}.")
     return " ".join(parts)
 
 
@@ -183,19 +201,20 @@ def _top(counts: Counter[str], n: int = 3) -> str:
 _SUMMARY = re.compile(r"the Traitors were (?P<traitors>[^.]*)\. Players: (?P<players>[^.]*)\.")
 
 
-def game_summary(view: PlayerView, ended: GameEnded) -> str:
+def game_summary(view: PlayerView, ended: GameEnded, last: BeliefReported | None = None) -> str:
     """The end-of-game belief summary kept for later games: who the Traitors were among whom, and how my
-    last beliefs fared (parsed back by :func:`traitors_in_summary`)."""
+    last beliefs fared (parsed back by :func:`traitors_in_summary`). ``last``: my last belief report, where
+    the caller kept it (else the view is searched)."""
     traitors = sorted(p for p, r in ended.roles.items() if r == "traitor")
     text = (
         f"Game over on day {ended.day}: the {ended.winner} win; the Traitors were {', '.join(traitors)}. "
         f"Players: {', '.join(view.players)}. I was {ended.roles.get(view.me, view.role)}."
     )
-    mine = last_beliefs(view)
+    mine = last or last_beliefs(view)
     if mine is not None:
-        top = sorted(mine.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[: max(1, len(traitors))]
-        hits = sum(1 for p, _ in top if p in traitors)
-        text += f" My last top suspects: {', '.join(p for p, _ in top)} ({hits} of them Traitors)."
+        top = ranked(mine.beliefs)[: max(1, len(traitors))]
+        hits = sum(1 for p in top if p in traitors)
+        text += f" My last top suspects: {', '.join(top)} ({hits} of them Traitors)."
     return text
 
 

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from memory.observe import traitors_in_summary
-from memory.tables import beliefs, memory_items
+from memory.tables import PUBLIC, beliefs, memory_carry, memory_items
 
 
 def read_items(conn: Connection, game_id: str, player: str | None, identity: str | None) -> list[dict]:
-    """Memory items of one game (of one player or identity), by day, source event, kind."""
+    """Memory items of one game, by day, source event, kind. For one player or identity: its own items and
+    the game's public observations (every player saw them), with ``importance`` as it is for that player
+    (see :data:`memory.tables.PUBLIC`)."""
     t = memory_items.c
     query = select(memory_items).where(t.game_id == game_id)
-    if player is not None:
-        query = query.where(t.player == player)
-    if identity is not None:
-        query = query.where(t.identity == identity)
-    return [dict(r._mapping) for r in conn.execute(query.order_by(t.day, t.source_seq, t.kind, t.id))]
+    if player is not None or identity is not None:
+        own = (t.player == player) if identity is None else (t.identity == identity)
+        if player is not None and identity is not None:
+            own = own & (t.player == player)
+        query = query.where(own | (t.identity == PUBLIC))
+    rows = [dict(r._mapping) for r in conn.execute(query.order_by(t.day, t.source_seq, t.kind, t.id))]
+    seats = {r["player"] for r in rows if r["identity"] != PUBLIC}
+    me = player if player is not None else (seats.pop() if len(seats) == 1 else None)
+    if me is not None and (player is not None or identity is not None):
+        for r in rows:
+            if r["personal"]:
+                r["importance"] = json.loads(r["personal"]).get(me, r["importance"])
+    return rows
 
 
 def read_beliefs(conn: Connection, game_id: str, observer: str | None) -> list[dict]:
@@ -32,7 +43,9 @@ def read_beliefs(conn: Connection, game_id: str, observer: str | None) -> list[d
 
 
 def read_cursors(conn: Connection, game_id: str) -> dict[str, int]:
-    """Per identity, the highest event seq observed in ``game_id`` (observations and belief summaries)."""
+    """Per identity (and :data:`~memory.tables.PUBLIC`), the highest event seq of its items in ``game_id``
+    that are written only as the events up to them are observed: observations and belief summaries (not
+    plans or reflections, which an agent may write before its day's events are recorded)."""
     t = memory_items.c
     rows = conn.execute(
         select(t.identity, func.max(t.source_seq))
@@ -43,11 +56,13 @@ def read_cursors(conn: Connection, game_id: str) -> dict[str, int]:
 
 
 def read_reputation(conn: Connection, identity: str, exclude_game: str) -> dict[str, dict[str, float]]:
-    """What ``identity`` learnt about recurring players in its other games: per player name, the games it
-    met them in, how often they turned out to be a Traitor, and its mean last P(traitor) for them."""
-    t, b = memory_items.c, beliefs.c
+    """What ``identity`` learnt about recurring players in its other carry-over games: per player name, the
+    games it met them in, how often they turned out to be a Traitor, and its mean last P(traitor) for them."""
+    t, b, c = memory_items.c, beliefs.c, memory_carry.c
+    carried = select(c.game_id).where(c.identity == identity)
     ends = conn.execute(
         select(t.game_id, t.content).where(
+            t.game_id.in_(carried),
             t.identity == identity,
             t.kind == "belief",
             t.game_id != exclude_game,

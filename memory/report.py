@@ -6,7 +6,8 @@ from itertools import groupby
 
 from sqlalchemy import Engine, inspect, select
 
-from memory.tables import beliefs, memory_items
+from memory.reads import read_items
+from memory.tables import PUBLIC, beliefs, memory_items
 
 
 def memory_report(engine: Engine, game_id: str, player: str) -> list[str]:
@@ -14,13 +15,9 @@ def memory_report(engine: Engine, game_id: str, player: str) -> list[str]:
     only (a database without memory tables gives a one-line note)."""
     if not inspect(engine).has_table(memory_items.name):
         return ["No memory stored in this database (play with a store and memory on)."]
-    t, b = memory_items.c, beliefs.c
+    b = beliefs.c
     with engine.connect() as conn:
-        items = conn.execute(
-            select(t.identity, t.day, t.phase, t.kind, t.importance, t.source_seq, t.content)
-            .where(t.game_id == game_id, t.player == player)
-            .order_by(t.day, t.source_seq, t.kind)
-        ).all()
+        items = read_items(conn, game_id, player, None)  # its own and the game's public observations
         reports = conn.execute(
             select(b.seq, b.day, b.target, b.p_traitor, b.rationale)
             .where(b.game_id == game_id, b.observer == player)
@@ -28,11 +25,11 @@ def memory_report(engine: Engine, game_id: str, player: str) -> list[str]:
         ).all()
     if not items and not reports:
         return [f"No memory of {player} in game {game_id}."]
-    identities = sorted({r.identity for r in items})
+    identities = sorted({r["identity"] for r in items if r["identity"] != PUBLIC})
     lines = [f"Memory of {player} ({', '.join(identities)}): {len(items)} items, {len(reports)} belief rows"]
     by_day: dict[int, list[str]] = {}
     for r in items:
-        by_day.setdefault(r.day, []).append(f"  [{r.kind} {r.importance:.2f}] {r.content}")
+        by_day.setdefault(r["day"], []).append(f"  [{r['kind']} {r['importance']:.2f}] {r['content']}")
     for (day, seq), rows in groupby(reports, key=lambda r: (r.day, r.seq)):
         rows = list(rows)
         probs = ", ".join(f"{r.target} {r.p_traitor:.0%}" for r in rows)

@@ -1,6 +1,7 @@
 """Ranked recall for one agent: an in-process index per scope, refreshed from SQL, scored and packed.
 
-A scope is one identity's items of one game, plus (with carry-over) the long-term kinds from its earlier
+A scope is one identity's items of one game and that game's public observations (stored once for every
+player, see :data:`memory.tables.PUBLIC`), plus (with carry-over) the long-term kinds from its earlier
 games. The index is a cache: it reads only rows with ``id`` above the last one it holds (so it stays
 correct with other writers and is rebuilt from the database after a restart), plus the rows still
 buffered in process; an item is known by (game, source event, kind), so a buffered row that is written
@@ -10,7 +11,8 @@ older than any item of the current game: their age is ``now + games_back + (thei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +20,9 @@ from sqlalchemy import Connection, or_, select
 
 from memory.embed import Embedder, cosine_relevance
 from memory.scoring import Bm25Index, Weights, combine, normalise, pack, when
-from memory.tables import LONG_TERM, memory_items
+from memory.tables import LONG_TERM, PUBLIC, memory_carry, memory_items
 
-_COLUMNS = ("id", "game_id", "day", "phase", "kind", "content", "importance", "source_seq")
+_COLUMNS = ("id", "game_id", "day", "phase", "kind", "content", "importance", "source_seq", "personal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,44 +53,65 @@ class ScopeIndex:
         carry_over: bool,
         embedder: Embedder | None,
         terms_of: dict | None = None,
+        *,
+        player: str | None = None,
     ) -> None:
-        self.identity, self.game_id, self.carry_over = identity, game_id, carry_over
+        self.identity, self.game_id, self.carry_over, self.player = identity, game_id, carry_over, player
         self.embedder = embedder
         self.rows: list[tuple] = []
         self.keys: set[tuple[str, int, str]] = set()
         self.games: dict[str, int] = {}
         self.last_id = 0
-        self._pending_seen = (-1, 0)  # (flush generation, rows of the pending list consumed)
+        self._pending_seen = (-1, 0, 0)  # (flush generation, own and public pending rows consumed)
         self.bm25 = Bm25Index(terms_of={} if terms_of is None else terms_of)
         self.vectors: list[np.ndarray] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
         self._clock: np.ndarray | None = None
         self._matrix: np.ndarray | None = None
 
-    def refresh(self, conn: Connection, pending: Sequence[tuple] = (), generation: int = 0) -> None:
-        """Take in the rows written since the last refresh, then the buffered ``pending`` rows of this
-        identity (``ITEM_COLUMNS`` tuples; ``generation`` tells when that buffer was flushed)."""
-        t = memory_items.c
-        scope = t.game_id == self.game_id
+    def refresh(
+        self,
+        conn: Connection,
+        pending: tuple[Sequence[tuple], Sequence[tuple]] = ((), ()),
+        generation: int = 0,
+        carried: Collection[tuple[str, str]] = (),
+    ) -> None:
+        """Take in the rows written since the last refresh, then the buffered rows (``ITEM_COLUMNS``
+        tuples) of this identity and the public ones, ``pending``; ``generation`` tells when that buffer was
+        flushed, ``carried`` which (identity, game) pairs not written yet are carry-over games."""
+        t, c = memory_items.c, memory_carry.c
+        game = t.game_id == self.game_id
+        own = game
         if self.carry_over:
-            scope = or_(scope, t.kind.in_(LONG_TERM))
-        columns = (t[c] for c in _COLUMNS)
-        query = select(*columns).where(t.identity == self.identity, scope, t.id > self.last_id)
+            earlier = select(c.game_id).where(c.identity == self.identity)
+            own = or_(game, t.kind.in_(LONG_TERM) & t.game_id.in_(earlier))
+        scope = or_((t.identity == self.identity) & own, (t.identity == PUBLIC) & game)
+        columns = (t[name] for name in _COLUMNS)
+        query = select(*columns).where(scope, t.id > self.last_id)
         fresh = [tuple(r) for r in conn.execute(query.order_by(t.id))]
         if fresh:
             self.last_id = fresh[-1][0]
-        gen, seen = self._pending_seen
-        start = seen if gen == generation else 0
-        for p in pending[start:]:  # identity, game_id, player, day, phase, kind, content, importance, seq
-            if p[1] == self.game_id or (self.carry_over and p[5] in LONG_TERM):
-                fresh.append((0, p[1], p[3], p[4], p[5], p[6], p[7], p[8]))
-        self._pending_seen = (generation, len(pending))
+        mine, public = pending
+        gen, seen_mine, seen_public = self._pending_seen
+        fresh_mine = mine[seen_mine:] if gen == generation else mine
+        fresh_public = public[seen_public:] if gen == generation else public
+        for (
+            p
+        ) in fresh_mine:  # identity, game_id, player, day, phase, kind, content, importance, seq, personal
+            if p[1] == self.game_id or (
+                self.carry_over and p[5] in LONG_TERM and (self.identity, p[1]) in carried
+            ):
+                fresh.append((0, p[1], *p[3:]))
+        fresh.extend((0, p[1], *p[3:]) for p in fresh_public if p[1] == self.game_id)
+        self._pending_seen = (generation, len(mine), len(public))
         added = []
         for row in fresh:
             key = (row[1], row[7], row[4])
             if key not in self.keys:
                 self.keys.add(key)
-                self.rows.append(row)
+                if row[8] is not None:
+                    row = (*row[:6], json.loads(row[8]).get(self.player, row[6]), row[7])
+                self.rows.append(row[:8])
                 self.games.setdefault(row[1], len(self.games))
                 self.bm25.add(row[5])
                 added.append(row[5])

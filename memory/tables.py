@@ -1,22 +1,31 @@
-"""The memory tables, in the same database as the events: ``memory_items`` and ``beliefs``.
+"""The memory tables, in the same database as the events: ``memory_items``, ``beliefs``, ``memory_carry``.
 
-Both are append-only and idempotent: ``memory_items`` is unique on (game_id, identity, source_seq, kind) and
-``beliefs`` keyed by (game_id, seq, target), so a resumed game that re-runs a phase writes nothing twice. The
-unique indexes also serve the per-game reads; carry-over reads one more, partial, index.
+A public event (one every player sees) is stored once per game, as an observation whose ``identity`` and
+``player`` are :data:`PUBLIC`: it belongs to the memory of every player of that game (views show every
+public event to every player, alive or not). Its ``importance`` is the base one and ``personal`` holds, as a
+JSON object, the higher importance it has for the players it concerns (the accused, the voters). Private
+events (the Traitors' channel, a player's own belief reports) and everything an agent writes
+(reflections, plans, belief summaries) are rows of that agent's identity.
+
+Both tables are append-only and idempotent: ``memory_items`` is unique on (game_id, identity, source_seq,
+kind) and ``beliefs`` keyed by (game_id, seq, target), so a resumed game that re-runs a phase writes nothing
+twice. The unique indexes also serve the per-game reads.
+
+``memory_carry`` lists the games an identity played with ``memory.carry_over`` on: their long-term items
+(reflections, plans, belief summaries) are what it recalls in its later carry-over games. Only carry-over
+games write it, so independent games (the default) pay for no index by identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any
 
 from sqlalchemy import (
     Column,
     Connection,
     Engine,
     Float,
-    Index,
     Integer,
     MetaData,
     String,
@@ -24,11 +33,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
-    text,
 )
 
 #: What a memory item is: something seen, a day's reflection, an agent's plan, or a belief summary.
 KINDS = ("observation", "reflection", "plan", "belief")
+#: ``identity`` and ``player`` of a public observation: in the memory of every player of its game.
+PUBLIC = "*"
 #: Kinds an identity carries into later games when the scenario sets ``memory.carry_over``.
 LONG_TERM = ("reflection", "plan", "belief")
 
@@ -47,14 +57,17 @@ memory_items = Table(
     Column("content", Text, nullable=False),
     Column("importance", Float, nullable=False),
     Column("source_seq", Integer, nullable=False),
+    Column("personal", Text, nullable=True),  # public items: JSON {player: importance} for those concerned
     UniqueConstraint("game_id", "identity", "source_seq", "kind", name="uq_memory_items_source"),
-    # carry-over reads an identity's long-term items of every game: a partial index keeps writes cheap
-    Index(
-        "ix_memory_items_long_term",
-        "identity",
-        sqlite_where=text("kind != 'observation'"),
-        postgresql_where=text("kind != 'observation'"),
-    ),
+)
+
+memory_carry = Table(
+    "memory_carry",
+    metadata,
+    Column("identity", String(256), primary_key=True),
+    Column("game_id", String(128), primary_key=True),
+    Column("player", String(64), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 beliefs = Table(
@@ -82,7 +95,9 @@ ITEM_COLUMNS = (
     "content",
     "importance",
     "source_seq",
+    "personal",
 )
+CARRY_COLUMNS = ("identity", "game_id", "player")
 #: In the tables' column order, so that rows go to the driver as they are.
 BELIEF_COLUMNS = ("game_id", "seq", "target", "day", "observer", "identity", "p_traitor", "rationale")
 
@@ -94,7 +109,8 @@ def create_tables(engine: Engine) -> None:
 
 _SQL: dict[tuple[str, str, int], tuple[str, tuple[str, ...] | None]] = {}
 #: Rows per multi-row INSERT where the driver takes rows as they are (SQLite): stepping one statement per
-#: 50 rows writes a game's memory about a quarter faster than one statement per row.
+#: 50 rows writes a game's memory about a quarter faster than one statement per row. The remainder goes as
+#: one statement of its own size (at most ``CHUNK - 1`` sizes compiled per table).
 CHUNK = 50
 
 
@@ -124,21 +140,21 @@ def _insert_sql(
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """Insert ``rows`` (tuples in ``columns`` order) with driver-level executemany, skipping rows that hit a
     unique constraint (SQLite, PostgreSQL; other dialects insert plainly). When the driver takes the rows
-    as they are, full chunks of ``CHUNK`` rows go as multi-row INSERTs and the rest row by row."""
+    as they are, they go as multi-row INSERTs of ``CHUNK`` rows (one executemany) and one of the rest."""
     if not rows:
         return
     sql, order = _insert_sql(conn, table, columns)
     if order is None:
-        params: list[Any] = [dict(zip(columns, r, strict=True)) for r in rows]
+        conn.exec_driver_sql(sql, [dict(zip(columns, r, strict=True)) for r in rows])
     elif tuple(order) == tuple(columns):
         full = len(rows) - len(rows) % CHUNK
         if full:
             many = _insert_sql(conn, table, columns, CHUNK)[0]
             chunks = [tuple(chain.from_iterable(rows[i : i + CHUNK])) for i in range(0, full, CHUNK)]
             conn.exec_driver_sql(many, chunks)
-        params = list(rows[full:])
+        if full < len(rows):
+            rest = _insert_sql(conn, table, columns, len(rows) - full)[0]
+            conn.exec_driver_sql(rest, tuple(chain.from_iterable(rows[full:])))
     else:
         where = [columns.index(c) for c in order]
-        params = [tuple(r[i] for i in where) for r in rows]
-    if params:
-        conn.exec_driver_sql(sql, params)
+        conn.exec_driver_sql(sql, [tuple(r[i] for i in where) for r in rows])

@@ -290,7 +290,8 @@ def test_llm_game_with_memory_against_the_fake_openai_server(
     calls = [e for e in state.events if isinstance(e, ModelCall) and e.player == me]
     assert {m.label: m.value for m in at.metric}["Calls"] == str(len(calls))
     assert any("The Traitors" in c.value for c in at.code)  # the system prompt, as text
-    assert any("content" in d.value.columns and len(d.value) for d in at.dataframe)  # memory items
+    memory = next(d.value for d in at.dataframe if "content" in d.value.columns)  # memory items:
+    assert memory["public"].any() and not memory["public"].all()  # the game's public ones and its own
     middle = state.seq // 2
     at.session_state["step"] = middle
     memory = next(d.value for d in run(at).dataframe if "content" in d.value.columns)

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, Table, inspect
+from sqlalchemy import Column, Integer, Table, inspect, text
 
 from traitors.schema import SCHEMA_MODULES, alembic_config, combined_metadata, upgrade
 from traitors.store import Store, open_engine
@@ -84,3 +84,57 @@ def test_a_table_without_a_migration_is_caught(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "brand_new"
+
+
+def _items(engine, where: str = "1 = 1") -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            f"SELECT identity, player, kind, source_seq FROM memory_items WHERE {where} ORDER BY 1, 2, 4"
+        ).all()
+
+
+def test_memory_revision_keeps_old_rows_and_lists_carried_games(db_url: str) -> None:
+    """Rows written before public observations were shared stay each player's own; every game with
+    long-term items becomes a carried game, so carry-over still recalls it; the downgrade gives each
+    player of the game its copy of a public observation back."""
+    from memory import Memory
+
+    command.upgrade(alembic_config(db_url), "70d8f3f94369")
+    engine = open_engine(db_url)
+    row = "INSERT INTO memory_items (identity, game_id, player, day, phase, kind, content, importance, "
+    row += "source_seq) VALUES (:who, 'old', :name, 1, 'night', :kind, :content, 0.5, :seq)"
+    with engine.begin() as conn:
+        for who in ("heuristic|Alex", "heuristic|Bea"):
+            name = who.split("|")[1]
+            for kind, content, seq in (
+                ("observation", "Day 1", 1),
+                ("reflection", f"{name} suspects Gus", 5),
+            ):
+                values = {"who": who, "name": name, "kind": kind, "content": content, "seq": seq}
+                conn.execute(text(row), values)
+    upgrade(db_url)
+    with engine.connect() as conn:
+        carried = conn.exec_driver_sql("SELECT identity, game_id, player FROM memory_carry ORDER BY 1").all()
+    assert [tuple(r) for r in carried] == [("heuristic|Alex", "old", "Alex"), ("heuristic|Bea", "old", "Bea")]
+    memory = Memory(engine)
+    mine = memory.items("old", player="Alex")
+    assert [(r["kind"], r["content"]) for r in mine] == [
+        ("observation", "Day 1"),
+        ("reflection", "Alex suspects Gus"),
+    ]
+    recalled = memory.retrieve("heuristic|Alex", "Gus", game_id="new", day=1, carry_over=True, player="Alex")
+    assert [r.content for r in recalled] == ["Alex suspects Gus"]
+    public = {"identity": "*", "player": "*", "game_id": "old", "day": 2, "phase": "roundtable"}
+    memory.add_items(
+        [{**public, "kind": "observation", "content": "Bea voted Gus", "importance": 0.3, "source_seq": 9}]
+    )
+    memory.flush()
+    engine.dispose()
+    command.downgrade(alembic_config(db_url), "70d8f3f94369")
+    engine = open_engine(db_url)
+    assert _items(engine, "source_seq = 9") == [
+        ("heuristic|Alex", "Alex", "observation", 9),
+        ("heuristic|Bea", "Bea", "observation", 9),
+    ]
+    assert not _items(engine, "identity = '*'")
+    engine.dispose()

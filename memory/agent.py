@@ -166,7 +166,8 @@ class MemoryAgent:
 
     def _beliefs(self, ev: BeliefReported) -> list[tuple]:
         game_id, seq, day, me, ident = ev.game_id, ev.seq, ev.day, ev.observer, self.identity
-        return [(game_id, seq, t, day, me, ident, p, ev.rationale) for t, p in ev.beliefs.items()]
+        why = ev.rationale
+        return [(game_id, seq, t, day, me, ident, p, why) for t, p in ev.beliefs.items()]
 
     def _row(
         self, view: PlayerView, day: int, phase: str, kind: str, text: str, imp: float, seq: int

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import weakref
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -44,9 +45,22 @@ _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
 _SEQ = attrgetter("seq")
 
 
+@lru_cache(maxsize=4096)
+def _json_key(name: str) -> str:
+    return json.dumps(name)
+
+
+def personal_json(personal: Mapping[str, float]) -> str | None:
+    """``{player: importance}`` as a JSON object in insertion order (``None`` when empty); the same text as
+    ``json.dumps``, about three times faster for these small maps of finite floats."""
+    if not personal:
+        return None
+    return "{" + ", ".join([f"{_json_key(k)}: {float(v)!r}" for k, v in personal.items()]) + "}"
+
+
 def _public_row(event: Event, note: Note) -> tuple:
-    """The ``memory_items`` row of a public event (its personal importances as JSON, in insertion order)."""
-    personal = json.dumps(note.personal) if note.personal else None
+    """The ``memory_items`` row of a public event."""
+    personal = personal_json(note.personal)
     return (
         PUBLIC,
         event.game_id,

@@ -182,3 +182,16 @@ def test_memory_survives_a_restart(db_url: str) -> None:
     second.add_items([item("fact 3 about Bea", day=4, seq=3)])
     assert len(second.items("g1")) == 50
     second.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "personal", [{}, {"Alex": 0.7, "Bea": 0.8}, {'a"b\\c': 0.6000000000000001, "Zoë": 1.0, "x": 1}]
+)
+def test_personal_importance_is_the_json_of_the_map(personal: dict) -> None:
+    import json
+
+    from memory.bank import personal_json
+
+    assert personal_json(personal) == (
+        json.dumps({k: float(v) for k, v in personal.items()}) if personal else None
+    )

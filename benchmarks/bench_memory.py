@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from memory import Embedder, Memory, MiniLmEmbedder
+from memory import PUBLIC, Embedder, Memory, MiniLmEmbedder
 from traitors.config import load_scenario
 from traitors.runner import play_game
 from traitors.store import Store
@@ -48,18 +48,20 @@ def corpus(tmp: Path, games: int = 3) -> list[str]:
 
 
 def fill(memory: Memory, lines: list[str], n: int, games: int) -> None:
-    """``n`` items of identity ``bench|Alex``: one game of 50 days, or spread over ``games`` games (the
-    earlier ones holding only long-term kinds, as carry-over reads them)."""
+    """``n`` items in the memory of ``bench|Alex``: one game of 50 days, or spread over ``games`` games (the
+    earlier ones, carry-over games, holding only long-term kinds, as carry-over reads them). In the current
+    game two observations in three are public (stored once for every player), the rest its own."""
     kinds = ("reflection", "belief", "plan")  # earlier games keep only long-term kinds
     rows = []
     for i in range(n):
         game = "now" if games == 1 else ("now" if i >= n - n // games else f"old{i * games // n:03d}")
         kind = kinds[i % len(kinds)] if game != "now" else "observation"
+        who = PUBLIC if game == "now" and i % 3 else "bench|Alex"
         rows.append(
             {
-                "identity": "bench|Alex",
+                "identity": who,
                 "game_id": game,
-                "player": "Alex",
+                "player": PUBLIC if who == PUBLIC else "Alex",
                 "day": 1 + (i * 50 // n) % 50,
                 "phase": ("breakfast", "roundtable", "night")[i % 3],
                 "kind": kind,
@@ -69,6 +71,8 @@ def fill(memory: Memory, lines: list[str], n: int, games: int) -> None:
             }
         )
     memory.add_items(rows)
+    for game in {r["game_id"] for r in rows} - {"now"}:
+        memory.carry("bench|Alex", game, "Alex")
     memory.flush()
 
 
@@ -85,7 +89,14 @@ def bench_retrieval(tmp: Path, items: int, queries: int, embedder: Embedder | No
         memory = Memory(url, embedder=embedder)  # a fresh process: empty caches
         start = time.perf_counter()
         memory.retrieve(
-            "bench|Alex", QUERIES[0], game_id="now", day=50, k=10, token_budget=800, carry_over=carry
+            "bench|Alex",
+            QUERIES[0],
+            game_id="now",
+            day=50,
+            k=10,
+            token_budget=800,
+            carry_over=carry,
+            player="Alex",
         )
         cold = (time.perf_counter() - start) * 1000
         times = []
@@ -99,6 +110,7 @@ def bench_retrieval(tmp: Path, items: int, queries: int, embedder: Embedder | No
                 k=10,
                 token_budget=800,
                 carry_over=carry,
+                player="Alex",
             )
             times.append((time.perf_counter() - start) * 1000)
             assert sum(r.tokens for r in got) <= 800 and len(got) <= 10

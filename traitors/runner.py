@@ -56,7 +56,7 @@ def build_agents(players: Sequence[PlayerInfo], store: Store | None = None) -> d
 
 def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
     """The shared agent memory in ``store``'s database, or ``None`` without a store or when disabled."""
-    return Memory.for_engine(store.engine) if store is not None and enabled else None
+    return Memory.for_store(store) if store is not None and enabled else None
 
 
 def _seats(

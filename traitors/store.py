@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -203,6 +204,14 @@ class Store:
             conn = self._writers.conn = self.engine.connect()
             self._held.append(conn)
         return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """This thread's writer connection, in a transaction: tables that other packages write beside the
+        events (agent memory) share the appends' connection, and on SQLite its warm page cache."""
+        conn = self._writer()
+        with conn.begin():
+            yield conn
 
     def __enter__(self) -> Store:
         return self

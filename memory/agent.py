@@ -31,6 +31,10 @@ class MemoryAgent:
         self._day: dict[str, int] = {}
         self._to_reflect: dict[str, list[DayStarted]] = {}
         self._reports: dict[str, dict[int, BeliefReported]] = {}  # game -> day -> my last belief report
+        self._joined: dict[str, int] = {}  # game -> seq at which I accepted to become a Traitor
+        self._reflects = callable(getattr(inner, "reflect", None))
+        if not self._reflects:  # nothing to do before a decision: the engine calls the inner agent directly
+            self.act = inner.act  # type: ignore[method-assign]
         bind = getattr(inner, "bind_memory", None)
         if callable(bind):
             bind(self.handle)
@@ -41,10 +45,12 @@ class MemoryAgent:
         return str(getattr(self.inner, "name", type(self.inner).__name__))
 
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
-        """Record what is new in ``view`` when a day starts (and reflect on the day that closed), then
-        answer with the inner agent. Within a day, events are recorded lazily: at the next day, when the
-        agent retrieves, and at the end of the game (the rows are the same; the work is batched)."""
-        if self._day.get(view.game_id) != view.day:
+        """Answer with the inner agent. An inner agent that reflects first records what is new in ``view``
+        when a day starts and reflects on the day that closed (then, not later: its reflection must not
+        know what came after). Everything else is recorded lazily, when the agent retrieves and at the end
+        of the game: the rows are the same (each carries its event's day, phase and seq), the work is
+        batched."""
+        if self._reflects and self._day.get(view.game_id) != view.day:
             self.observe(view)
             await self._reflect_pending(view)
             self._day[view.game_id] = view.day
@@ -124,7 +130,9 @@ class MemoryAgent:
     async def _reflect_pending(self, view: PlayerView, final: bool = False) -> None:
         """Reflections on the days that closed since the last call (the inner agent reflects on the
         latest one during play; older ones, and any at the end of the game, get the baseline)."""
-        starts = self._to_reflect.pop(view.game_id, [])
+        starts = self._to_reflect.pop(view.game_id, None)
+        if not starts:
+            return
         rows = []
         for i, start in enumerate(starts):
             latest = i == len(starts) - 1 and not final
@@ -147,8 +155,23 @@ class MemoryAgent:
         if use_inner and callable(reflect):
             text = str(await reflect(view) or "").strip()
         reports = self._reports.get(view.game_id)
-        text = text or baseline_reflection(view, day, self.memory.digest(view, day), reports)
+        role = (
+            "faithful" if view.role == "traitor" and seq < self._joined_at(view) else view.role
+        )  # back then
+        text = text or baseline_reflection(view, day, self.memory.digest(view, day), reports, role)
         return self._row(view, day, "night", "reflection", text, REFLECTION_IMPORTANCE, seq)
+
+    def _joined_at(self, view: PlayerView) -> int:
+        """The seq at which I accepted to become a Traitor (-1 if I never did), from the view."""
+        joined = self._joined.get(view.game_id)
+        if joined is None:
+            accepted = (
+                e.seq
+                for e in view.events
+                if e.type == "recruit_answered" and e.player == view.me and e.accepted  # type: ignore[union-attr]
+            )
+            joined = self._joined[view.game_id] = next(accepted, -1)
+        return joined
 
     def _reputation(self, view: PlayerView) -> list[tuple]:
         known = self.handle.reputation(view)

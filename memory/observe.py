@@ -170,12 +170,14 @@ def baseline_reflection(
     day: int,
     digest: DayDigest | None = None,
     reports: Mapping[int, BeliefReported] | None = None,
+    role: str | None = None,
 ) -> str:
     """A reflection on ``day`` from the evidence this player saw: the day's public digest (eliminations,
     who was accused and voted against, who targeted me) and what I believed that day. ``reports``: this
-    player's last belief report of each day, where the caller kept them (else the view is searched)."""
+    player's last belief report of each day, where the caller kept them (else the view is searched);
+    ``role``: its role when the day closed (a recruit was Faithful before; default its role now)."""
     digest = digest or day_digest(view.events, day)
-    parts = [f"Day {day} reflection ({view.me}, {view.role}).", *digest.lines]
+    parts = [f"Day {day} reflection ({view.me}, {role or view.role}).", *digest.lines]
     if digest.against.get(view.me):
         parts.append(f"Against me: {', '.join(digest.against[view.me])}.")
     mine = reports[day] if reports is not None and day in reports else last_beliefs(view, day)

@@ -108,10 +108,12 @@ def create_tables(engine: Engine) -> None:
 
 
 _SQL: dict[tuple[str, str, int], tuple[str, tuple[str, ...] | None]] = {}
-#: Rows per multi-row INSERT where the driver takes rows as they are (SQLite): stepping one statement per
-#: 50 rows writes a game's memory about a quarter faster than one statement per row. The remainder goes as
-#: one statement of its own size (at most ``CHUNK - 1`` sizes compiled per table).
-CHUNK = 50
+#: Rows per multi-row INSERT where the driver takes rows as they are (SQLite), largest first: a flush of
+#: n rows runs at most four statements, each an executemany of one of these sizes. Stepping one statement
+#: per 64 rows writes a game's memory several times faster than one per row, and a fixed set of sizes keeps
+#: every statement compiled once and prepared in the connection's statement cache (a statement sized to
+#: each remainder missed both).
+CHUNKS = (64, 16, 4, 1)
 
 
 def _insert_sql(
@@ -140,21 +142,21 @@ def _insert_sql(
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """Insert ``rows`` (tuples in ``columns`` order) with driver-level executemany, skipping rows that hit a
     unique constraint (SQLite, PostgreSQL; other dialects insert plainly). When the driver takes the rows
-    as they are, they go as multi-row INSERTs of ``CHUNK`` rows (one executemany) and one of the rest."""
+    as they are, they go as multi-row INSERTs of the sizes in ``CHUNKS``."""
     if not rows:
         return
     sql, order = _insert_sql(conn, table, columns)
     if order is None:
         conn.exec_driver_sql(sql, [dict(zip(columns, r, strict=True)) for r in rows])
     elif tuple(order) == tuple(columns):
-        full = len(rows) - len(rows) % CHUNK
-        if full:
-            many = _insert_sql(conn, table, columns, CHUNK)[0]
-            chunks = [tuple(chain.from_iterable(rows[i : i + CHUNK])) for i in range(0, full, CHUNK)]
-            conn.exec_driver_sql(many, chunks)
-        if full < len(rows):
-            rest = _insert_sql(conn, table, columns, len(rows) - full)[0]
-            conn.exec_driver_sql(rest, tuple(chain.from_iterable(rows[full:])))
+        done = 0
+        for size in CHUNKS:
+            end = done + (len(rows) - done) // size * size
+            if end > done:
+                many = _insert_sql(conn, table, columns, size)[0]
+                flat = chain.from_iterable
+                conn.exec_driver_sql(many, [tuple(flat(rows[i : i + size])) for i in range(done, end, size)])
+                done = end
     else:
         where = [columns.index(c) for c in order]
         conn.exec_driver_sql(sql, [tuple(r[i] for i in where) for r in rows])

@@ -195,3 +195,10 @@ def test_personal_importance_is_the_json_of_the_map(personal: dict) -> None:
     assert personal_json(personal) == (
         json.dumps({k: float(v) for k, v in personal.items()}) if personal else None
     )
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 17, 64, 85, 150])
+def test_every_row_is_written_whatever_the_chunking(memory: Memory, n: int) -> None:
+    memory.add_items([item(f"fact {i}", seq=i) for i in range(n)])
+    memory.add_items([item(f"fact {i}", seq=i) for i in range(n)])  # the same rows again: written once
+    assert [r["content"] for r in memory.items("g1")] == [f"fact {i}" for i in range(n)]

@@ -252,3 +252,24 @@ def test_cli_show_memory(tmp_path) -> None:
     assert "[reflection" in result.output
     bad = CliRunner().invoke(app, ["show", "g7", "--memory", "--db", db])
     assert bad.exit_code == 2
+
+
+def test_a_recruits_reflections_name_its_role_at_the_time(tmp_path) -> None:
+    """Baseline reflections are written at the end of the game; each still names the role its player had
+    when that day closed (a recruit was Faithful before it accepted)."""
+    with Store(f"sqlite:///{tmp_path / 'recruit.db'}") as store:
+        memory = Memory.for_engine(store.engine)
+        for seed in range(30):
+            state = play(store, CLASSIC, seed)
+            joined = [e for e in state.events if isinstance(e, RecruitAnswered) and e.accepted]
+            if not joined:
+                continue
+            recruit, at = joined[0].player, joined[0].seq
+            days = [r for r in memory.items(state.game_id, player=recruit) if r["kind"] == "reflection"]
+            before = [r for r in days if r["source_seq"] < at]
+            after = [r for r in days if r["source_seq"] > at]
+            if before and after:
+                assert all(f"({recruit}, faithful)" in r["content"] for r in before)
+                assert all(f"({recruit}, traitor)" in r["content"] for r in after)
+                return
+    pytest.fail("no seed in 0-29 has a recruit with reflections before and after joining")

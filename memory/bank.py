@@ -41,8 +41,6 @@ from traitors.store import Store, open_engine
 from traitors.views import PlayerView
 
 _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
-
-
 _SEQ = attrgetter("seq")
 
 
@@ -52,8 +50,8 @@ def _json_key(name: str) -> str:
 
 
 def personal_json(personal: Mapping[str, float]) -> str | None:
-    """``{player: importance}`` as a JSON object in insertion order (``None`` when empty); the same text as
-    ``json.dumps``, about three times faster for these small maps of finite floats."""
+    """``{player: importance}`` as a JSON object in insertion order (``None`` when empty): the same text as
+    ``json.dumps``, without its per-call encoder set-up (about half the time for these small maps)."""
     if not personal:
         return None
     return "{" + ", ".join([f"{_json_key(k)}: {float(v)!r}" for k, v in personal.items()]) + "}"

@@ -130,7 +130,7 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(60_000)  # a cold Chromium and first render on a loaded 2-core machine
         page.goto(base)
         page.get_by_text("5 games match.").wait_for()
         settle(page)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 
 from memory import reads
 from memory.embed import Embedder
@@ -37,7 +37,7 @@ from memory.tables import (
     memory_items,
 )
 from traitors.events import Event, VoteCast, VoteResult
-from traitors.store import Store, open_engine
+from traitors.store import Store, StoreError, open_engine
 from traitors.views import PlayerView
 
 _SHARED: weakref.WeakKeyDictionary[Engine, Memory] = weakref.WeakKeyDictionary()
@@ -88,6 +88,13 @@ class Memory:
         flush_every: int = 5_000,
     ) -> None:
         self.engine = target if isinstance(target, Engine) else open_engine(target)
+        found = inspect(self.engine)
+        if found.has_table("memory_items") and "personal" not in {
+            c["name"] for c in found.get_columns("memory_items")
+        }:  # checked before anything is created, so a refused database is left as it was
+            shown = self.engine.url.render_as_string(hide_password=True)
+            how = f"traitors upgrade --db {shown}"
+            raise StoreError(f"database {shown}: its memory tables predate this version; upgrade it: {how}")
         create_tables(self.engine)
         self.weights, self.count_tokens, self.embedder = weights or Weights(), count_tokens, embedder
         self.flush_every = flush_every

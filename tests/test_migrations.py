@@ -138,3 +138,34 @@ def test_memory_revision_keeps_old_rows_and_lists_carried_games(db_url: str) -> 
     ]
     assert not _items(engine, "identity = '*'")
     engine.dispose()
+
+
+def test_an_old_unversioned_database_is_refused_then_upgraded_by_the_cli(tmp_path: Path) -> None:
+    """A database that `traitors run` made before this version (memory tables without `personal`, no
+    alembic_version): `run` refuses it in one line and writes nothing; `traitors upgrade` stamps and
+    migrates it; then games play and remember."""
+    from typer.testing import CliRunner
+
+    from traitors.cli import app
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "70d8f3f94369")
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # as create_all left it
+    engine.dispose()
+    cli = CliRunner()
+    refused = cli.invoke(app, ["run", "--db", url, "--seed", "1", "--quiet"])
+    assert refused.exit_code == 2
+    assert "traitors upgrade --db" in refused.output and "Traceback" not in refused.output
+    assert Store(url, create=False).games() == []
+    done = cli.invoke(app, ["upgrade", "--db", url])
+    assert done.exit_code == 0 and "stamped 70d8f3f94369 (unversioned), then upgraded to head" in done.output
+    assert differences(url) == []
+    again = cli.invoke(app, ["upgrade", "--db", url])
+    assert again.exit_code == 0 and "stamped" not in again.output
+    played = cli.invoke(app, ["run", "--db", url, "--seed", "1", "--quiet"])
+    assert played.exit_code == 0, played.output
+    engine = open_engine(url)
+    assert _items(engine, "identity = '*'")  # public observations, stored once
+    engine.dispose()

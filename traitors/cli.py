@@ -157,6 +157,8 @@ def run(
                         )
                     )
                 )
+    except StoreError as exc:
+        fail(str(exc))
     except KeyboardInterrupt:
         err.print("interrupted: finished phases are stored; continue with `traitors run --resume GAME_ID`")
         raise typer.Exit(130) from None
@@ -275,6 +277,24 @@ def replay_app(
         os.execv(sys.executable, command)
     except OSError as exc:
         fail(f"cannot start Streamlit: {exc}")
+
+
+@app.command("upgrade")
+def upgrade_command(db: DbOption = None) -> None:
+    """Migrate a database to this version's tables (Alembic; one made by `traitors run` before databases
+    were versioned is stamped with the revision its tables match first)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from traitors.schema import upgrade_database
+
+    try:
+        out.print(upgrade_database(resolve_url(db)))
+    except StoreError as exc:
+        fail(str(exc))
+    except (CommandError, SQLAlchemyError) as exc:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+        fail(f"cannot upgrade the database: {detail[0] if detail else type(exc).__name__}")
 
 
 @app.command("import-show")

@@ -42,8 +42,8 @@ def create_all(engine: Engine) -> None:
 
 
 def ensure_schema(url: str) -> None:
-    """Make every table exist: a fresh database is migrated (``upgrade head``, so it is versioned for
-    later migrations), an existing one gets any missing table (``create_all``)."""
+    """Make every table exist as this version has it: a fresh database is migrated (``upgrade head``, so it
+    is versioned for later migrations); an existing one is brought to head (:func:`upgrade_database`)."""
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,11 +51,49 @@ def ensure_schema(url: str) -> None:
 
     engine = open_engine(url)
     try:
-        if not inspect(engine).get_table_names():
-            # if another process creates tables meanwhile, upgrade fails and create_all fills in the rest
-            with contextlib.suppress(SQLAlchemyError):
-                upgrade(engine.url.render_as_string(hide_password=False))
+        if inspect(engine).get_table_names():
+            upgrade_database(url)
+            return
+        # if another process creates tables meanwhile, upgrade fails and create_all fills in the rest
+        with contextlib.suppress(SQLAlchemyError):
+            upgrade(engine.url.render_as_string(hide_password=False))
         create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def _matching_revision(engine: Engine) -> str:
+    """The revision whose tables an unversioned database (made by ``create_all``) has."""
+    from sqlalchemy import inspect
+
+    found = inspect(engine)
+    tables = set(found.get_table_names())
+    if "memory_items" not in tables or "personal" in {c["name"] for c in found.get_columns("memory_items")}:
+        return "head"  # memory tables absent (create_all makes them as they are now) or already current
+    return "70d8f3f94369" if "llm_notes" in tables else "559100ccd901"
+
+
+def upgrade_database(url: str) -> str:
+    """Bring the database at ``url`` to the head revision and say what was done, in one line. A database
+    that ``traitors run`` created before it was versioned is first stamped with the revision its tables
+    match; every table still missing is then created."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from traitors.store import open_engine
+
+    engine = open_engine(url)
+    try:
+        full = engine.url.render_as_string(hide_password=False)
+        tables = set(inspect(engine).get_table_names())
+        stamped = ""
+        if tables and "alembic_version" not in tables:
+            revision = _matching_revision(engine)
+            command.stamp(alembic_config(full), revision)
+            stamped = f"stamped {revision} (unversioned), then "
+        upgrade(full)
+        create_all(engine)
+        return f"{engine.url.render_as_string(hide_password=True)}: {stamped}upgraded to head"
     finally:
         engine.dispose()
 

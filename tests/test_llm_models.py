@@ -70,6 +70,35 @@ def test_structured_routes_fall_back(supports: tuple[str, ...], route: str) -> N
         assert model.routes[0] == route
 
 
+@pytest.mark.parametrize(
+    ("supports", "route"), [(("tools",), "tools"), (("json_object",), "json_object"), ((), "text")]
+)
+def test_langchain_routes_fall_back_over_http(supports: tuple[str, ...], route: str) -> None:
+    """LangChain's ChatOpenAI against a server that rejects the richer structured outputs (HTTP 400): the
+    backend falls back route by route, remembers it, and parses the answer."""
+    from langchain_openai import ChatOpenAI
+
+    from agents.models.langchain_backend import LangChainBackend
+
+    with FakeOpenAI(supports=supports) as srv:
+        chat = ChatOpenAI(model="gpt-4o-mini", base_url=srv.base_url, api_key=KEY, max_retries=0)
+        model = LangChainBackend(chat)
+
+        async def twice() -> list:  # one event loop: the chat model's async client is bound to it
+            return [await model.structured(req()) for _ in range(2)]
+
+        for c in asyncio.run(twice()):  # the rejected routes are remembered: the second call goes straight
+            data = c.data if c.data is not None else extract_json(c.text)
+            assert c.route == route and data["choice"] in ("Alex", "Bea")
+        assert model.routes[0] == route
+        sent = [
+            (b.get("response_format") or {}).get("type") or ("tools" if b.get("tools") else "text")
+            for b in srv.requests
+        ]
+        order = ["json_schema", "tools", "json_object", "text"]
+        assert sent == [*order[: order.index(route) + 1], route]  # each rejected once, then straight there
+
+
 def test_streaming_text_reports_usage(server: FakeOpenAI) -> None:
     c = asyncio.run(backend(server, stream_text=True).text(req(schema=None)))
     assert c.text and c.route == "text" and c.prompt_tokens > 0

@@ -102,8 +102,11 @@ def settle(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
     )
-    for chart in page.locator(".js-plotly-plot").all():
-        chart.locator(".main-svg").first.wait_for(state="attached")
+    # one check over the charts present at each poll: a list taken once could name a stale chart that the
+    # rerun removes a moment later (its index then never resolves)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))"
+    )
     page.wait_for_timeout(300)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import db, session
 from app.replay_model import ReplayView, beliefs
-from memory.tables import PUBLIC
+from memory.tables import PUBLIC, importance_for
 from traitors.views import view
 
 #: Columns of the memory tables that repeat what the panel already says (whose memory, which game).
@@ -44,8 +44,10 @@ def _memory(url: str, game_id: str, me: str) -> pd.DataFrame | None:
     if rows is None or rows.empty or "personal" not in rows.columns:
         return rows
     rows = rows.copy()
-    personal = [json.loads(p).get(me) if isinstance(p, str) and p else None for p in rows["personal"]]
-    rows["importance"] = [i if p is None else p for i, p in zip(rows["importance"], personal, strict=True)]
+    rows["importance"] = [
+        importance_for(p if isinstance(p, str) else None, me, i)
+        for p, i in zip(rows["personal"], rows["importance"], strict=True)
+    ]
     rows["public"] = rows["player"] == PUBLIC
     return rows.drop(columns=["personal"]).sort_values(["day", "source_seq", "kind"], kind="stable")
 

@@ -71,11 +71,6 @@ class MemoryAgent:
             rows.append(await self._reflection(view, ended.day, ended.seq, use_inner=True))
             self.memory.add_item_rows(self.identity, rows)
 
-    async def record(self, view: PlayerView) -> None:
-        """Record everything new in ``view`` now, with the reflections on days that closed."""
-        self.observe(view)
-        await self._reflect_pending(view)
-
     def observe(self, view: PlayerView, final: bool = False) -> None:
         """Buffer rows for the events of ``view`` not recorded yet (idempotent across retries and
         restarts); days that closed among them wait in ``_to_reflect``. ``final``: the game is over, so

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from memory.observe import traitors_in_summary
-from memory.tables import PUBLIC, beliefs, memory_carry, memory_items
+from memory.tables import PUBLIC, beliefs, importance_for, memory_carry, memory_items
 
 
 def read_items(conn: Connection, game_id: str, player: str | None, identity: str | None) -> list[dict]:
@@ -28,8 +27,7 @@ def read_items(conn: Connection, game_id: str, player: str | None, identity: str
     me = player if player is not None else (seats.pop() if len(seats) == 1 else None)
     if me is not None and (player is not None or identity is not None):
         for r in rows:
-            if r["personal"]:
-                r["importance"] = json.loads(r["personal"]).get(me, r["importance"])
+            r["importance"] = importance_for(r["personal"], me, r["importance"])
     return rows
 
 

@@ -11,7 +11,6 @@ older than any item of the current game: their age is ``now + games_back + (thei
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, or_, select
 
 from memory.embed import Embedder, cosine_relevance
 from memory.scoring import Bm25Index, Weights, combine, normalise, pack, when
-from memory.tables import LONG_TERM, PUBLIC, memory_carry, memory_items
+from memory.tables import LONG_TERM, PUBLIC, importance_for, memory_carry, memory_items
 
 _COLUMNS = ("id", "game_id", "day", "phase", "kind", "content", "importance", "source_seq", "personal")
 
@@ -110,7 +109,7 @@ class ScopeIndex:
             if key not in self.keys:
                 self.keys.add(key)
                 if row[8] is not None:
-                    row = (*row[:6], json.loads(row[8]).get(self.player, row[6]), row[7])
+                    row = (*row[:6], importance_for(row[8], self.player, row[6]), row[7])
                 self.rows.append(row[:8])
                 self.games.setdefault(row[1], len(self.games))
                 self.bm25.add(row[5])

@@ -18,6 +18,7 @@ games write it, so independent games (the default) pay for no index by identity.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import chain
 
@@ -100,6 +101,11 @@ ITEM_COLUMNS = (
 CARRY_COLUMNS = ("identity", "game_id", "player")
 #: In the tables' column order, so that rows go to the driver as they are.
 BELIEF_COLUMNS = ("game_id", "seq", "target", "day", "observer", "identity", "p_traitor", "rationale")
+
+
+def importance_for(personal: str | None, player: str | None, base: float) -> float:
+    """A public item's importance for ``player``: its entry in the ``personal`` JSON, else ``base``."""
+    return json.loads(personal).get(player, base) if personal and player is not None else base
 
 
 def create_tables(engine: Engine) -> None:

@@ -212,7 +212,7 @@ class CrashAfter:
 def test_interrupted_llm_game_resumes_to_the_same_log(openai_env: FakeOpenAI, tmp_path) -> None:
     scenario = parse_scenario(SMALL)
     logs = []
-    for name, crash in (("whole", None), ("cut", 4)):
+    for name, crash in (("whole", None), ("cut", 2)):
         store = Store(f"sqlite:///{tmp_path / name}.db")
         observer = CrashAfter(crash) if crash else None
         try:

@@ -80,10 +80,10 @@ def test_random_speaking_order_is_seeded():
     for seed, (turn0, turn1) in orders.items():
         assert sorted(turn0) == sorted(turn1) == sorted(SIX)  # everyone speaks once per turn
         assert _order(seed) == [turn0, turn1]  # same seed, same order
-        # the documented derivation: one generator per (seed, channel, day, turn)
+        # the documented derivation: one generator per (seed, channel, day, round table, turn)
         for turn, got in enumerate((turn0, turn1)):
             expected = list(SIX)
-            derive_rng(seed, "order", "public", 1, turn).shuffle(expected)
+            derive_rng(seed, "order", "public", 1, "r1", turn).shuffle(expected)
             assert got == expected
     assert len({tuple(o[0]) for o in orders.values()}) > 1  # different seeds, different orders
     assert any(o[0] != list(SIX) for o in orders.values())
@@ -138,7 +138,7 @@ def test_second_tie_random_is_seeded_and_reproducible():
         assert events[1 + 6 + 1 + 6 + 1] == Banished(
             game_id="g", seq=result.seq + 1, day=1, phase="roundtable", player=result.target,
             revealed_role="faithful")
-        expected = rules.break_tie(["Dana", "Eli"], derive_rng(seed, "tiebreak", "banish", 1, result.seq))
+        expected = rules.break_tie(["Dana", "Eli"], derive_rng(seed, "tiebreak", "banish", 1, "r1"))
         assert result.target == expected
         again = _second_tie(seed, "random").events
         assert [e.model_dump() for e in again] == [e.model_dump() for e in p.events]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from traitors.events import BANISH_AGAIN, END, Channel, ModelCallRecord, VoteKind
+from traitors.events import BANISH_AGAIN, END, Channel, DecidedBy, ModelCallRecord, VoteKind
 
 if TYPE_CHECKING:
     from traitors.views import PlayerView
@@ -21,6 +21,16 @@ FIXED_OPTIONS: dict[str, tuple[str, ...]] = {
     "answer_offer": (ACCEPT, DECLINE),
     "endgame": (END, BANISH_AGAIN),
 }
+
+
+#: The ballot kind each voting request kind fills (the one table; ``REQUEST_KIND_OF`` is its inverse).
+VOTE_KIND_OF: dict[str, VoteKind] = {
+    "vote": "banish",
+    "murder": "murder",
+    "recruit": "recruit",
+    "endgame": "endgame",
+}
+REQUEST_KIND_OF: dict[VoteKind, str] = {v: k for k, v in VOTE_KIND_OF.items()}
 
 
 class DecisionRequest(BaseModel):
@@ -42,15 +52,14 @@ class DecisionRequest(BaseModel):
     @property
     def vote_kind(self) -> VoteKind | None:
         """The ballot kind this request fills, if it is a vote."""
-        return {"vote": "banish", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}.get(
-            self.kind
-        )
+        return VOTE_KIND_OF.get(self.kind)
 
 
 class Decision(BaseModel):
     """An agent's answer: ``choice`` for votes and answers, ``text`` (with optional structured
-    ``accuses``/``defends``) for speech, ``beliefs`` (P(traitor) per player) for belief reports, and the
-    model calls it took (``calls``; the engine logs them as ``ModelCall`` events)."""
+    ``accuses``/``defends``) for speech, ``beliefs`` (P(traitor) per player) for belief reports, the
+    model calls it took (``calls``; the engine logs them as ``ModelCall`` events), and who made it
+    (``decided_by``, see :data:`traitors.events.DecidedBy`; ``reason`` says why when a fallback did)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     choice: str | None = None
@@ -59,6 +68,8 @@ class Decision(BaseModel):
     defends: tuple[str, ...] = ()
     beliefs: dict[str, float] = Field(default_factory=dict)
     calls: tuple[ModelCallRecord, ...] = ()
+    decided_by: DecidedBy = "agent"
+    reason: str = ""
 
 
 @runtime_checkable

@@ -3,7 +3,8 @@
 One game is one coroutine. Each phase's events are handed to the sink as one batch (breakfast's single
 ``DayStarted`` rides with the next phase's batch), so a stored game always ends at a phase boundary and
 ``Game(replay(stored_events), ...)`` resumes exactly where it stopped: all randomness is derived from
-(seed, purpose), never from generator state.
+(seed, purpose, logical position), never from generator state, ``seq``, the game id or hidden events
+(seeding scheme 2; logs of scheme 1 replay with their own formulas).
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from typing import Protocol
 
 from traitors import rules
 from traitors.config import Scenario
-from traitors.decisions import FIXED_OPTIONS, Agent, Decision, DecisionRequest, validate_decision
+from traitors.decisions import (
+    FIXED_OPTIONS,
+    REQUEST_KIND_OF,
+    Agent,
+    Decision,
+    DecisionRequest,
+    validate_decision,
+)
 from traitors.events import (
     NO_RECRUIT,
+    SEEDING,
     Banished,
     BeliefReported,
     DayStarted,
@@ -75,6 +84,7 @@ def setup_events(game_id: str, scenario: Scenario, seed: int, players: Sequence[
             config=scenario.model_dump(mode="json"),
             seed=seed,
             players=tuple(players),
+            seeding=SEEDING,
             **common,
         ),
         RolesAssigned(seq=1, roles={n: "traitor" if n in traitors else "faithful" for n in names}, **common),
@@ -102,6 +112,7 @@ class Game:
         self.max_attempts = max_attempts
         self._phase = state.phase
         self._batch: list[Event] = []
+        self._where = "setup"  # the logical position of this phase's draws: "r<round table>" or "night"
 
     @classmethod
     def create(
@@ -161,14 +172,13 @@ class Game:
         return self.state.alive_with("traitor")
 
     def _request(self, player: str, kind: str, options: Sequence[str], **extra: object) -> DecisionRequest:
+        state = self.state
+        if state.seeding >= 2:  # (player, kind, day, round table or night, channel, ballot, turn)
+            position = (state.day, self._where, extra.get("channel", "public"))
+        else:  # scheme 1: the log position, which counts hidden events (kept to replay old logs)
+            position = (state.seq,)
         seed = derive_seed(
-            self.state.seed,
-            "agent",
-            player,
-            self.state.seq,
-            kind,
-            extra.get("ballot", 1),
-            extra.get("turn", 0),
+            state.seed, "agent", player, *position, kind, extra.get("ballot", 1), extra.get("turn", 0)
         )
         # built only here, from typed values: skip re-validation on this hot path
         return DecisionRequest.model_construct(kind=kind, options=tuple(options), seed=seed, **extra)
@@ -184,6 +194,8 @@ class Game:
             except Exception as exc:  # an agent failure is a bad answer, never a crashed game
                 decision, error = None, f"{type(exc).__name__}: {exc}"
             if error is None:
+                if attempt > 1 and decision.decided_by in ("agent", "model"):
+                    decision = decision.model_copy(update={"decided_by": "retry"})
                 return decision, None, calls
             request = request.model_copy(update={"error": error, "attempt": attempt + 1})
         return None, error, calls
@@ -207,6 +219,16 @@ class Game:
                     attempts=self.max_attempts,
                     error=str(error)[:500],
                 )
+            elif decision.decided_by == "fallback":
+                self._emit(
+                    DecisionFallback,
+                    audience=(),
+                    player=player,
+                    kind=requests[player].kind,
+                    attempts=requests[player].attempt,
+                    error=decision.reason[:500] or "the agent's fallback decided",
+                    source="agent",
+                )
         return {p: a[0] for p, a in zip(players, answers, strict=True)}
 
     def _check_win(self) -> bool:
@@ -226,9 +248,7 @@ class Game:
         ballot: int,
         audience: tuple[str, ...] | None,
     ) -> rules.Tally:
-        request_kind = {"banish": "vote", "murder": "murder", "recruit": "recruit", "endgame": "endgame"}[
-            kind
-        ]
+        request_kind = REQUEST_KIND_OF[kind]
         decisions = await self._ask_all(
             {v: self._request(v, request_kind, options_for[v], ballot=ballot) for v in voters}
         )
@@ -243,6 +263,7 @@ class Game:
                 voter=voter,
                 target=decision.choice if valid else None,
                 valid=valid,
+                decided_by=decision.decided_by if decision is not None else "fallback",
             )
         return rules.tally(d.choice if d is not None else None for d in decisions.values())
 
@@ -283,9 +304,9 @@ class Game:
         if self.scenario.banishment.second_tie == "no_banishment":
             self._result("banish", 2, t, "no_decision", None, None)
             return None
-        chosen = rules.break_tie(
-            leaders, derive_rng(self.state.seed, "tiebreak", "banish", self.state.day, self.state.seq)
-        )
+        state = self.state
+        position = (state.day, self._where) if state.seeding >= 2 else (state.day, state.seq)
+        chosen = rules.break_tie(leaders, derive_rng(state.seed, "tiebreak", "banish", *position))
         self._result("banish", 2, t, "tie_broken", chosen, None)
         return self._banish(chosen)
 
@@ -330,7 +351,8 @@ class Game:
         for turn in range(turns):
             speakers = list(self.state.alive if channel == "public" else self._traitors())
             if cfg.order == "random":
-                derive_rng(self.state.seed, "order", channel, self.state.day, turn).shuffle(speakers)
+                where = (self._where,) if self.state.seeding >= 2 else ()
+                derive_rng(self.state.seed, "order", channel, self.state.day, *where, turn).shuffle(speakers)
             audience = None if channel == "public" else self._traitors()
             for speaker in speakers:
                 options = [p for p in self.state.alive if p != speaker]
@@ -348,6 +370,7 @@ class Game:
                         text=decision.text.strip()[: cfg.max_chars],
                         accuses=decision.accuses,
                         defends=decision.defends,
+                        decided_by=decision.decided_by,
                     )
 
     async def _beliefs(self) -> None:
@@ -358,12 +381,18 @@ class Game:
                 beliefs = {q: round(float(decision.beliefs[q]), 6) for q in requests[player].options}
                 why = decision.text.strip()[:250]
                 self._emit(
-                    BeliefReported, audience=(player,), observer=player, beliefs=beliefs, rationale=why
+                    BeliefReported,
+                    audience=(player,),
+                    observer=player,
+                    beliefs=beliefs,
+                    rationale=why,
+                    decided_by=decision.decided_by,
                 )
 
     async def _roundtable(self) -> None:
         cfg = self.scenario
         while True:
+            self._where = f"r{self.state.rounds + 1}"
             await self._discussion("public", cfg.discussion.turns)
             if cfg.beliefs.enabled:
                 await self._beliefs()
@@ -392,6 +421,7 @@ class Game:
 
     async def _night(self) -> None:
         cfg = self.scenario
+        self._where = "night"
         if len(self._traitors()) > 1:
             await self._discussion("traitors", cfg.night.turns)
         if not await self._recruitment():
@@ -428,7 +458,8 @@ class Game:
         request = self._request(target, "answer_offer", FIXED_OPTIONS["answer_offer"])
         decision = (await self._ask_all({target: request}))[target]
         accepted = decision is not None and decision.choice == "accept"
-        self._emit(RecruitAnswered, audience=audience, player=target, accepted=accepted)
+        decided_by = decision.decided_by if decision is not None else "fallback"
+        self._emit(RecruitAnswered, audience=audience, player=target, accepted=accepted, decided_by=decided_by)
         if accepted:
             self._check_win()
             return True

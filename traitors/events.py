@@ -16,6 +16,16 @@ Phase = Literal["setup", "breakfast", "mission", "roundtable", "night", "end"]
 VoteKind = Literal["banish", "murder", "recruit", "endgame"]
 Channel = Literal["public", "traitors"]
 Winner = Literal["faithful", "traitors"]
+#: Who made a decision: ``agent`` (a non-model agent such as ``heuristic`` or ``random``, first answer),
+#: ``model`` (a language model's first answer), ``retry`` (the seat's answer after a correction: the
+#: model's correction prompt or the engine's re-ask with the error), ``fallback`` (not the seat: an LLM
+#: agent's built-in heuristic, or the engine's abstention when no legal answer came), ``human``.
+DecidedBy = Literal["agent", "model", "retry", "fallback", "human"]
+
+#: The seeding scheme new games use (``GameCreated.seeding``). Scheme 1 derived request seeds and the
+#: banishment tie-break from the log position ``seq`` and let the heuristic hash the game id; scheme 2
+#: derives every draw from the seed and a logical position only (docs/reproducibility.md).
+SEEDING = 2
 
 END, BANISH_AGAIN = "end", "banish_again"
 NO_RECRUIT = "none"
@@ -49,6 +59,7 @@ class GameCreated(_Event):
     config: dict
     seed: int
     players: tuple[PlayerInfo, ...]
+    seeding: int = 1  # absent in logs made before scheme 2
 
 
 class RolesAssigned(_Event):
@@ -82,6 +93,7 @@ class Statement(_Event):
     text: str
     accuses: tuple[str, ...] = ()
     defends: tuple[str, ...] = ()
+    decided_by: DecidedBy = "agent"
 
 
 class BeliefReported(_Event):
@@ -92,6 +104,7 @@ class BeliefReported(_Event):
     observer: str
     beliefs: dict[str, float]
     rationale: str = ""
+    decided_by: DecidedBy = "agent"
 
 
 class VoteCast(_Event):
@@ -103,6 +116,7 @@ class VoteCast(_Event):
     voter: str
     target: str | None
     valid: bool = True
+    decided_by: DecidedBy = "agent"
 
 
 class VoteResult(_Event):
@@ -143,16 +157,21 @@ class RecruitAnswered(_Event):
     type: Literal["recruit_answered"] = "recruit_answered"
     player: str
     accepted: bool
+    decided_by: DecidedBy = "agent"
 
 
 class DecisionFallback(_Event):
-    """An agent gave no legal decision after the allowed retries; the engine used a fallback (host only)."""
+    """A decision the seat did not make (host only): ``source="engine"`` when the agent gave no legal
+    answer after the allowed retries (the engine abstains: an invalid ``VoteCast``, no statement, no belief
+    report, a declined offer); ``source="agent"`` when the agent's own fallback (an LLM agent's heuristic)
+    chose. ``error`` is the reason."""
 
     type: Literal["decision_fallback"] = "decision_fallback"
     player: str
     kind: str
     attempts: int
     error: str
+    source: Literal["engine", "agent"] = "engine"
 
 
 class ModelCallRecord(BaseModel):

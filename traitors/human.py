@@ -254,6 +254,7 @@ def series_events(series: int, cast: dict[int, Candidate], votes: Sequence[Vote]
                 voter=cast[v.voter].name,
                 target=cast[v.target].name,
                 valid=True,
+                decided_by="human",
             )
         if rnd in banished:
             out = cast[banished[rnd]]

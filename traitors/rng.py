@@ -19,3 +19,10 @@ def derive_seed(seed: int, *purpose: object) -> int:
 def derive_rng(seed: int, *purpose: object) -> random.Random:
     """A private ``random.Random`` for one purpose of one game."""
     return random.Random(derive_seed(seed, *purpose))
+
+
+def public_salt(seed: int) -> str:
+    """A per-game value agents may hash for stable draws (priors, shared tie-breaks): a one-way function
+    of the seed, so it reveals neither the seed nor the roles drawn from it, and the same for every seat
+    whatever the game id."""
+    return f"{derive_seed(seed, 'public-salt'):016x}"

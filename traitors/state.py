@@ -20,8 +20,10 @@ from traitors.events import (
     Role,
     RolesAssigned,
     ShieldAwarded,
+    VoteResult,
     Winner,
 )
+from traitors.rng import public_salt
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ class GameState:
     game_id: str = ""
     scenario: Scenario | None = None
     seed: int = 0
+    seeding: int = 1  # the seeding scheme of GameCreated
+    salt: str = ""  # what agents may hash for stable per-game draws (never the seed: views get this)
     players: tuple[PlayerInfo, ...] = ()
     names: tuple[str, ...] = ()  # seat names, in seat order
     initial_roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
@@ -41,6 +45,7 @@ class GameState:
     shields: frozenset[str] = frozenset()
     pot: int = 0
     banished_today: tuple[str, ...] = ()
+    rounds: int = 0  # round tables whose first banishment ballot has been counted
     winner: Winner | None = None
     events: tuple[Event, ...] = field(default=(), repr=False)
 
@@ -76,6 +81,8 @@ def apply(state: GameState, event: Event) -> GameState:
                 game_id=event.game_id,
                 scenario=Scenario.model_validate(event.config),
                 seed=event.seed,
+                seeding=event.seeding,
+                salt=public_salt(event.seed) if event.seeding >= 2 else event.game_id,
                 players=event.players,
                 names=tuple(p.name for p in event.players),
                 alive=tuple(p.name for p in event.players),
@@ -96,6 +103,8 @@ def apply(state: GameState, event: Event) -> GameState:
             )
         case Murdered():
             changes.update(alive=_without(state.alive, event.player))
+        case VoteResult(kind="banish", ballot=1):
+            changes.update(rounds=state.rounds + 1)
         case RecruitAnswered(accepted=True):
             changes.update(roles=MappingProxyType({**state.roles, event.player: "traitor"}))
         case GameEnded():

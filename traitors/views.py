@@ -12,9 +12,12 @@ from traitors.state import GameState
 class PlayerView:
     """A player's information set: own role, fellow Traitors (if a Traitor), the number of Traitors when
     the scenario reveals it, and the events this player saw. Never the seed or the scenario config (the
-    Traitor count may be secret), never a fact hidden from this player."""
+    Traitor count may be secret), never a fact hidden from this player. ``salt`` is what an agent may hash
+    for stable per-game draws (a one-way function of the seed: the same for every seat, whatever the game
+    id or the other seats)."""
 
     game_id: str
+    salt: str
     me: str
     role: Role
     fellow_traitors: tuple[str, ...]
@@ -44,6 +47,7 @@ def view(state: GameState, player: str) -> PlayerView:
     fellows = tuple(p for p in state.names if p != player and state.roles[p] == "traitor")
     return PlayerView(
         game_id=state.game_id,
+        salt=state.salt,
         me=player,
         role=role,
         fellow_traitors=fellows if role == "traitor" else (),

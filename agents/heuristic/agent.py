@@ -29,15 +29,15 @@ class HeuristicAgent:
     name = "heuristic"
 
     def __init__(self, cache_size: int = 4096) -> None:
-        self._cache: OrderedDict[tuple[str, str], Tracker] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], Tracker] = OrderedDict()
         self._cache_size = cache_size
 
     def tracker(self, view: PlayerView) -> Tracker:
         """The evidence of ``view.me`` in this game, up to date with ``view.events``."""
-        key = (view.game_id, view.me)
+        key = (view.game_id, view.salt, view.me)
         tracker = self._cache.get(key)
         if tracker is None or not tracker.fits(view.events):
-            tracker = self._cache[key] = Tracker(view.game_id, view.me, shared_record(view.game_id))
+            tracker = self._cache[key] = Tracker(view.salt, view.me, shared_record(view.game_id, view.salt))
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         tracker.update(view.events)
@@ -98,14 +98,14 @@ def _records() -> OrderedDict[str, PublicRecord]:
     return records
 
 
-def shared_record(game_id: str) -> PublicRecord:
-    """The public record of ``game_id`` shared by every heuristic seat of this thread (one agent per seat
-    still folds each public event once). Only a cache: a tracker checks it against its own view and
-    folds a private copy when it does not match, so answers never depend on it."""
+def shared_record(game_id: str, salt: str) -> PublicRecord:
+    """The public record of ``game_id`` (hashing ``salt``) shared by every heuristic seat of this thread
+    (one agent per seat still folds each public event once). Only a cache: a tracker checks it against its
+    own view and folds a private copy when it does not match, so answers never depend on it."""
     records = _records()
-    record = records.get(game_id)
+    record = records.get((game_id, salt))
     if record is None:
-        record = records[game_id] = PublicRecord(game_id)
+        record = records[game_id, salt] = PublicRecord(salt)
         if len(records) > RECORDS_KEPT:
             records.popitem(last=False)
     return record

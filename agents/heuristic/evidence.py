@@ -2,7 +2,7 @@
 
 Scores come from a :class:`~agents.heuristic.tracker.Tracker` (evidence in ``view.events`` only) plus what
 the observer knows privately: a Faithful knows it is Faithful, so whoever accused or voted for it accused a
-Faithful. Ties break on today's public accusations, then on a focal hash of (game, day, name) that every
+Faithful. Ties break on today's public accusations, then on a focal hash of (game salt, day, name) that every
 heuristic player computes alike, so Faithfuls with the same evidence converge on the same suspect.
 """
 
@@ -17,7 +17,7 @@ from traitors.views import PlayerView
 
 
 def focal(tracker: Tracker, name: str) -> int:
-    """A tie-break every heuristic player shares: a stable hash of (game, day, name)."""
+    """A tie-break every heuristic player shares: a stable hash of (game salt, day, name)."""
     return tracker.focal(name)
 
 

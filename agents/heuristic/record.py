@@ -19,8 +19,8 @@ from traitors.events import Event, Role
 class PublicRecord:
     """Evidence counters of one game's public events; :meth:`feed` them in order."""
 
-    def __init__(self, game_id: str) -> None:
-        self.game_id = game_id
+    def __init__(self, salt: str) -> None:
+        self.salt = salt  # the game's public salt (``PlayerView.salt``): what the focal hash mixes in
         self.events: list[Event] = []  # the public events folded so far (to check an observer's log)
         self.day = 0
         self.known: dict[str, Role] = {}
@@ -52,10 +52,10 @@ class PublicRecord:
             handler(self, event)
 
     def focal(self, name: str) -> int:
-        """A tie-break every heuristic player shares: a stable hash of (game, day, name)."""
+        """A tie-break every heuristic player shares: a stable hash of (game salt, day, name)."""
         value = self.focal_cache.get(name)
         if value is None:
-            value = self.focal_cache[name] = zlib.crc32(f"{self.game_id}|{self.day}|{name}".encode())
+            value = self.focal_cache[name] = zlib.crc32(f"{self.salt}|{self.day}|{name}".encode())
         return value
 
     # -- feature bookkeeping ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """One observer's evidence: the game's shared :class:`PublicRecord` plus what only this player saw.
 
-A :class:`Tracker` depends only on ``(game_id, me)`` and the events fed to it, in order, so a cold tracker
+A :class:`Tracker` depends only on ``(salt, me)`` (the game's public salt, ``PlayerView.salt``) and the events fed to it, in order, so a cold tracker
 fed a whole ``view.events`` equals a warm one fed the same events in pieces: caches are safe across
 restarts. Public events go to a record shared by every observer of the game (folded once, not once per
 player); the tracker checks each against the record and uses its own private copy whenever the shared one
@@ -21,12 +21,12 @@ from traitors.events import Event, Role
 class Tracker:
     """Evidence of one observer in one game; feed with :meth:`update`."""
 
-    def __init__(self, game_id: str, me: str, shared: PublicRecord | None = None) -> None:
-        self.game_id, self.me = game_id, me
+    def __init__(self, salt: str, me: str, shared: PublicRecord | None = None) -> None:
+        self.salt, self.me = salt, me
         self.n = 0  # events of the view folded so far
         self.p = 0  # public events among them
         self.last: Event | None = None
-        self.record = shared if shared is not None else PublicRecord(game_id)
+        self.record = shared if shared is not None else PublicRecord(salt)
         self.proposals: list[tuple[str, tuple[str, ...]]] = []  # tonight's Traitor-channel proposals
         self.plan: tuple[str, ...] = ()  # the first proposal of the latest night: (victim, scapegoat)
         self.offer_ultimatum: bool | None = None
@@ -52,7 +52,7 @@ class Tracker:
                 if self.p < len(folded):
                     seen = folded[self.p]
                     if seen is not ev and seen != ev:  # another branch of this game id: fold our own copy
-                        record = _public_record(self.game_id, events[: i + 1])
+                        record = _public_record(self.salt, events[: i + 1])
                 else:
                     record.feed(ev)
                 self.p += 1
@@ -64,7 +64,7 @@ class Tracker:
         if len(events) > self.n:
             self.n, self.last = len(events), events[-1]
         if len(record.events) > self.p:  # the shared record is ahead of this view: fold a private copy
-            self.record = _public_record(self.game_id, events)
+            self.record = _public_record(self.salt, events)
 
     def _private(self, ev: Event) -> None:
         if ev.type == "statement" and ev.channel == "traitors":
@@ -79,14 +79,14 @@ class Tracker:
     # -- what decisions read ------------------------------------------------------------------------------
 
     def prior(self, name: str) -> int:
-        """This observer's own hunch about ``name`` (a stable hash of game, observer and name)."""
+        """This observer's own hunch about ``name`` (a stable hash of game salt, observer and name)."""
         value = self._prior.get(name)
         if value is None:
-            value = self._prior[name] = zlib.crc32(f"{self.game_id}|{self.me}|{name}".encode())
+            value = self._prior[name] = zlib.crc32(f"{self.salt}|{self.me}|{name}".encode())
         return value
 
     def focal(self, name: str) -> int:
-        """A tie-break every heuristic player shares: a stable hash of (game, day, name)."""
+        """A tie-break every heuristic player shares: a stable hash of (game salt, day, name)."""
         return self.record.focal(name)
 
     def me_score(self, player: str) -> float:
@@ -118,9 +118,9 @@ class Tracker:
         return self.record.known
 
 
-def _public_record(game_id: str, events: Sequence[Event]) -> PublicRecord:
+def _public_record(salt: str, events: Sequence[Event]) -> PublicRecord:
     """A fresh record of the public events among ``events``."""
-    record = PublicRecord(game_id)
+    record = PublicRecord(salt)
     for ev in events:
         if ev.audience is None:
             record.feed(ev)

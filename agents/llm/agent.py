@@ -2,7 +2,9 @@
 
 Route per decision: the backend's best structured route (json_schema → tools → json_object → text), a
 lenient parse, up to two correction calls that quote the error, then the heuristic agent's choice. Every
-call, and the fallback, is returned in ``Decision.calls`` (the engine logs them as ``ModelCall`` events).
+call is returned in ``Decision.calls`` (the engine logs them as ``ModelCall`` events), and the decision
+says who made it: ``model`` (first answer), ``retry`` (after a correction) or ``fallback`` (the heuristic,
+with the reason; the engine logs a ``DecisionFallback``).
 """
 
 from __future__ import annotations
@@ -177,10 +179,13 @@ class LLMAgent:
         if value is not None:
             decision = _decision(kind, opts, value)
             if decision is not None:
-                return decision.model_copy(update={"calls": tuple(records)})
+                corrected = any(r.outcome == "error" for r in records)
+                by = "retry" if corrected else "model"
+                return decision.model_copy(update={"calls": tuple(records), "decided_by": by})
         fallback = await self.fallback.act(view, request)
-        note = ModelCallRecord(purpose=purpose, model="heuristic", route="fallback", outcome="fallback")
-        return fallback.model_copy(update={"calls": (*records, note)})
+        why = _failure(records) if value is None else f"{purpose}: the answer had no usable content"
+        update = {"calls": tuple(records), "decided_by": "fallback", "reason": why}
+        return fallback.model_copy(update=update)
 
     async def _reflect(self, view: PlayerView, seed: int) -> _Records:
         request = self._request(
@@ -198,6 +203,16 @@ class LLMAgent:
                 "reflection", c, "ok" if c.attempts == 1 and text else "retried" if text else "error"
             )
         ]
+
+
+def _failure(records: _Records) -> str:
+    """Why the model gave no usable answer, from the records of its calls."""
+    if not records:
+        return "no model call was made"
+    last = records[-1]
+    if last.route == "error":
+        return f"{last.purpose}: the model call failed after {last.attempts} attempt(s)"
+    return f"{last.purpose}: no valid answer after {len(records)} call(s)"
 
 
 def _decision(kind: str, options: tuple[str, ...], value: BaseModel) -> Decision | None:

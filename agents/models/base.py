@@ -57,7 +57,10 @@ class ModelRequest:
 @dataclass(frozen=True)
 class Completion:
     """A model's answer: ``text`` (raw content), ``data`` (a JSON object from a structured route, if the
-    backend parsed one), the ``route`` used, token usage, and the measurements the wrappers fill in."""
+    backend parsed one), the ``route`` used, token usage, what served it (``served_model``: the model
+    version the provider reports, ``system_fingerprint``; both ``None`` if not reported), and the
+    measurements the wrappers fill in: ``cost_usd`` is what this call cost (``None``: price unknown; 0 for a
+    cache hit), ``original_cost_usd`` what the call that produced the answer cost (a cache hit keeps it)."""
 
     text: str
     route: str = "text"
@@ -67,8 +70,11 @@ class Completion:
     completion_tokens: int = 0
     cached_tokens: int = 0
     attempts: int = 1
+    served_model: str | None = None
+    system_fingerprint: str | None = None
     latency_ms: float = 0.0
-    cost_usd: float = 0.0
+    cost_usd: float | None = None
+    original_cost_usd: float | None = None
     cache_hit: bool = False
     request_hash: str = ""
 
@@ -78,12 +84,19 @@ class ModelError(RuntimeError):
 
     retryable = False
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(redact(message))
         self.status = status
         self.retry_after = retry_after
+        self.param = param  # the request parameter a 400 names (e.g. max_tokens), if the server said
         self.attempts = 1
-        self.cache_hit = False
 
 
 class TransientModelError(ModelError):

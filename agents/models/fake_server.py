@@ -33,7 +33,10 @@ CONTENT_FAULTS = ("malformed", "unknown_name", "empty", "refusal")
 
 class FakeOpenAI:
     """The server. ``faults`` maps a fault name to its rate (drawn per request body, first sight only);
-    ``script`` is a list of faults served, in order, to the next requests before any drawn one."""
+    ``script`` is a list of faults served, in order, to the next requests before any drawn one.
+    ``rejects`` names request parameters answered with OpenAI's 400 for reasoning models (``max_tokens``,
+    ``temperature`` other than 1, or any other name); with ``key``, any other bearer key gets a 401. Answers
+    report ``model`` (the requested name, or ``served_model``) and ``system_fingerprint``."""
 
     def __init__(
         self,
@@ -43,9 +46,15 @@ class FakeOpenAI:
         supports: tuple[str, ...] = ("json_schema", "tools", "json_object"),
         timeout_sleep: float = 1.0,
         retry_after: float = 0.05,
+        rejects: tuple[str, ...] = (),
+        key: str | None = None,
+        served_model: str | None = None,
+        fingerprint: str = "fp_fake",
     ) -> None:
         self.latency, self.faults, self.script = latency, dict(faults or {}), list(script or [])
         self.supports, self.timeout_sleep, self.retry_after = supports, timeout_sleep, retry_after
+        self.rejects, self.key = tuple(rejects), key
+        self.served_model, self.fingerprint = served_model, fingerprint
         self.requests: list[dict[str, Any]] = []
         self.injected: Counter[str] = Counter()
         self.auth_headers: list[str] = []
@@ -169,6 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
             srv.auth_headers.append(self.headers.get("Authorization", ""))
         if not self.path.endswith("/chat/completions"):
             return self._send(404, {"error": {"message": f"no route {self.path}"}})
+        refused = refusal_of(srv, self.headers.get("Authorization", ""), body)
+        if refused is not None:
+            return self._send(*refused)
         fault = srv.pick_fault(raw)
         with srv._lock:
             srv.inflight += 1
@@ -239,9 +251,15 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             return self._stream(body, message, usage, finish)
         choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
-        self._send(200, envelope(body, "chat.completion", choices=[choice], usage=usage))
+        self._send(200, self._envelope(srv, body, "chat.completion", choices=[choice], usage=usage))
+
+    def _envelope(self, srv: FakeOpenAI, body: dict[str, Any], obj: str, **fields: Any) -> dict[str, Any]:
+        model = srv.served_model or body.get("model", "fake")
+        served = {"model": model, "system_fingerprint": srv.fingerprint}
+        return {**envelope(body, obj, **fields), **served}
 
     def _stream(self, body: dict, message: dict, usage: dict, finish: str) -> None:
+        srv = self.server_ref
         self._wait()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -252,14 +270,42 @@ class _Handler(BaseHTTPRequestHandler):
         chunks = [{"index": 0, "delta": {"role": "assistant", "content": p}} for p in pieces]
         chunks.append({"index": 0, "delta": {}, "finish_reason": finish})
         for choice in chunks:
-            event = envelope(body, "chat.completion.chunk", choices=[choice])
+            event = self._envelope(srv, body, "chat.completion.chunk", choices=[choice])
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         if (body.get("stream_options") or {}).get("include_usage"):
-            event = envelope(body, "chat.completion.chunk", choices=[], usage=usage)
+            event = self._envelope(srv, body, "chat.completion.chunk", choices=[], usage=usage)
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
         self.close_connection = True
+
+
+def refusal_of(srv: FakeOpenAI, authorization: str, body: dict[str, Any]) -> tuple[int, dict] | None:
+    """The (status, body) OpenAI would answer instead of a completion: 401 for a wrong key, 400 for a
+    parameter the server rejects (as its reasoning models do); ``None`` to answer normally."""
+    if srv.key is not None and authorization != f"Bearer {srv.key}":
+        given = authorization.removeprefix("Bearer ")
+        shown = f"{given[:3]}***{given[-4:]}" if len(given) > 8 else "***"
+        message = f"Incorrect API key provided: {shown}. You can find your API key in your account settings."
+        return 401, {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                               "code": "invalid_api_key"}}  # fmt: skip
+    for param in srv.rejects:
+        if param not in body or (param == "temperature" and body[param] == 1):
+            continue
+        if param == "temperature":
+            message = (
+                f"Unsupported value: 'temperature' does not support {body[param]} with this model. Only the "
+                "default (1) value is supported."
+            )
+            code = "unsupported_value"
+        else:
+            message = f"Unsupported parameter: '{param}' is not supported with this model."
+            if param == "max_tokens":
+                message += " Use 'max_completion_tokens' instead."
+            code = "unsupported_parameter"
+        return 400, {"error": {"message": message, "type": "invalid_request_error", "param": param,
+                               "code": code}}  # fmt: skip
+    return None
 
 
 def main() -> None:

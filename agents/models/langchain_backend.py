@@ -26,13 +26,18 @@ def _messages(request: ModelRequest, instruction: bool = False) -> list[tuple[st
     return out
 
 
-def _usage(message: Any) -> dict[str, int]:
+def _usage(message: Any) -> dict[str, Any]:
+    """Token usage and what served the answer (``response_metadata``'s ``model_name`` and
+    ``system_fingerprint``, when the provider reports them)."""
     meta = getattr(message, "usage_metadata", None) or {}
     details = meta.get("input_token_details") or {}
+    served = getattr(message, "response_metadata", None) or {}
     return {
         "prompt_tokens": int(meta.get("input_tokens", 0) or 0),
         "completion_tokens": int(meta.get("output_tokens", 0) or 0),
         "cached_tokens": int(details.get("cache_read", 0) or 0),
+        "served_model": served.get("model_name") or served.get("model") or None,
+        "system_fingerprint": served.get("system_fingerprint") or None,
     }
 
 

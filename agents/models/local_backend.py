@@ -80,10 +80,14 @@ class LocalBackend:
             )
         return self._backend
 
+    def _served(self, completion: Completion) -> Completion:
+        """The answer, served by this model file (llama.cpp's server reports an alias, not the file)."""
+        return Completion(**{**completion.__dict__, "served_model": self.path.name})
+
     async def text(self, request: ModelRequest) -> Completion:
         """Free text from the local model."""
-        return await (await self._inner()).text(request)
+        return self._served(await (await self._inner()).text(request))
 
     async def structured(self, request: ModelRequest) -> Completion:
         """Grammar-constrained JSON (json_schema) from the local model."""
-        return await (await self._inner()).structured(request)
+        return self._served(await (await self._inner()).structured(request))

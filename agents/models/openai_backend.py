@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 import weakref
 from typing import Any
@@ -21,6 +22,9 @@ from agents.models.base import (
 
 ROUTES = ("json_schema", "tools", "json_object", "text")
 _ROUTE_WORDS = ("response_format", "json_schema", "json_object", "tool", "not supported", "unsupported")
+#: Request parameters a structured-output route sets: a 400 naming another one (max_tokens, temperature)
+#: is not a route problem, and falling back to the next route would not help.
+_ROUTE_PARAMS = ("response_format", "tools", "tool_choice")
 
 
 def schema_instruction(schema: dict[str, Any]) -> str:
@@ -49,12 +53,19 @@ def map_error(exc: BaseException) -> ModelError:
     """An SDK exception (openai's, or anything with ``status_code``/``response``) as a :class:`ModelError`."""
     import openai
 
-    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError | asyncio.TimeoutError):
-        return TransientModelError(f"{type(exc).__name__}: connection failed or timed out")
+    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
+        return TransientModelError(f"{type(exc).__name__}: timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientModelError(f"{type(exc).__name__}: {_connection_failure(exc)}")
     status = getattr(exc, "status_code", None)
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
-    message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+    body = getattr(exc, "body", None)
+    said = body.get("message") if isinstance(body, dict) else None
+    if isinstance(said, str) and said and isinstance(status, int):  # the server's own words, not the dump
+        message = f"{type(exc).__name__}: HTTP {status}: {said}"
+    else:
+        message = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
     retry_after = None
     try:
         if "retry-after-ms" in headers:
@@ -65,11 +76,31 @@ def map_error(exc: BaseException) -> ModelError:
         retry_after = None
     if status in (408, 409, 429) or (isinstance(status, int) and status >= 500):
         return TransientModelError(message, status=status, retry_after=retry_after)
+    param = getattr(exc, "param", None)
+    param = param if isinstance(param, str) and param else None
+    if status == 400 and param is not None and param.split(".")[0] not in _ROUTE_PARAMS:
+        return ModelError(message, status=status, param=param)  # e.g. max_tokens: no route would help
     if status == 400 and any(w in message.lower() for w in _ROUTE_WORDS):
-        return UnsupportedRoute(message, status=status)
+        return UnsupportedRoute(message, status=status, param=param)
     if status in (401, 403):
         return ModelError(f"{type(exc).__name__}: authentication failed (check the API key)", status=status)
     return ModelError(message, status=status)
+
+
+def _connection_failure(exc: BaseException) -> str:
+    """Why a connection failed, from the exception's causes: refused, unknown host, or a generic line."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "host not found"
+        if isinstance(seen, TimeoutError):
+            return "connection timed out"
+        seen = seen.__cause__ or seen.__context__
+    return "connection failed"
 
 
 class OpenAIBackend:
@@ -110,6 +141,15 @@ class OpenAIBackend:
             client, self._spare = self._spare or self._new_client(), None
             self._clients[loop] = client
         return client
+
+    async def aclose(self) -> None:
+        """Close this event loop's client (and the spare one): a loop that ends next leaves no open
+        connection for the garbage collector to close after the loop is gone."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        spare, self._spare = self._spare, None
+        for c in (client, spare):
+            if c is not None:
+                await c.close()
 
     def _new_client(self) -> Any:
         import openai
@@ -182,12 +222,17 @@ class OpenAIBackend:
         stream = await self._client().chat.completions.create(
             **kwargs, stream=True, stream_options={"include_usage": True}
         )
-        parts, usage = [], None
+        parts, usage, served, fingerprint = [], None, None, None
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 parts.append(chunk.choices[0].delta.content)
             usage = chunk.usage or usage
-        return _with_usage(Completion(text="".join(parts), route="text"), usage)
+            served = getattr(chunk, "model", None) or served
+            fingerprint = getattr(chunk, "system_fingerprint", None) or fingerprint
+        completion = Completion(
+            text="".join(parts), route="text", served_model=served, system_fingerprint=fingerprint
+        )
+        return _with_usage(completion, usage)
 
 
 def _with_usage(completion: Completion, usage: Any) -> Completion:
@@ -220,4 +265,12 @@ def _completion(response: Any, route: str) -> Completion:
         except ValueError:
             data = None
     refusal = getattr(message, "refusal", None)
-    return _with_usage(Completion(text=text, route=route, data=data, refusal=refusal), response.usage)
+    completion = Completion(
+        text=text,
+        route=route,
+        data=data,
+        refusal=refusal,
+        served_model=getattr(response, "model", None) or None,
+        system_fingerprint=getattr(response, "system_fingerprint", None) or None,
+    )
+    return _with_usage(completion, response.usage)

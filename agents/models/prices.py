@@ -32,7 +32,7 @@ FREE: Price = (0.0, 0.0, 0.0)
 def _split(spec: str) -> tuple[str, str, dict[str, str]]:
     head, _, query = spec.strip().partition("?")
     kind, _, rest = head.partition(":")
-    return kind, rest, dict(parse_qsl(query))
+    return kind, rest, dict(parse_qsl(query, keep_blank_values=True))
 
 
 def parse_price(text: str, spec: str = "") -> Price:
@@ -88,10 +88,12 @@ def suggest_price(spec: str) -> str:
     return f"no price known for {head}; give it in the model spec: {joined} (USD per million tokens)"
 
 
-def label_prices(specs: Iterable[str], prices: Mapping[str, Price] = PRICES) -> dict[str, Price | None]:
+def label_prices(
+    specs: Iterable[str], prices: Mapping[str, Price] = PRICES, *, strict: bool = True
+) -> dict[str, Price | None]:
     """Model label (the ``model`` of ``ModelCall`` events) → price, for the model specs among ``specs``
-    (offline agents such as ``heuristic`` are skipped). Two specs of one label with different prices
-    raise :class:`ModelConfigError`."""
+    (offline agents such as ``heuristic`` are skipped). Two specs of one label with different prices raise
+    :class:`ModelConfigError`, or with ``strict=False`` leave that label's price unknown."""
     from agents.models.factory import is_model_spec, model_label
 
     out: dict[str, Price | None] = {}
@@ -100,6 +102,8 @@ def label_prices(specs: Iterable[str], prices: Mapping[str, Price] = PRICES) -> 
             continue
         label, price = model_label(spec), price_of(spec, prices)
         if label in out and out[label] != price:
-            raise ModelConfigError(f"{label} is given two prices ({out[label]} and {price}): give one")
+            if strict:
+                raise ModelConfigError(f"{label} is given two prices ({out[label]} and {price}): give one")
+            price = None
         out[label] = price
     return out

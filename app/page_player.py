@@ -117,15 +117,17 @@ def model_calls(url: str, rv: ReplayView) -> None:
     cost = None
     if measured is not None and not measured.empty and {"request_hash", "cost_usd"} <= set(measured.columns):
         extra = [c for c in ("latency_ms", "cost_usd", "cache_hit") if c in measured.columns]
-        per_call = measured.drop_duplicates("request_hash").set_index("request_hash")[extra]
-        frame = frame.join(per_call, on="request_hash")
-        cost = float(pd.to_numeric(frame["cost_usd"], errors="coerce").sum())
-        measured = measured[measured["request_hash"].isin(frame["request_hash"])]
+        by_seq = "seq" in measured.columns and measured["seq"].notna().all()  # rows made from the events
+        key = "seq" if by_seq else "request_hash"
+        per_call = measured.drop_duplicates(key).set_index(key)[extra]
+        frame = frame.join(per_call, on=key)
+        cost = float(pd.to_numeric(frame["cost_usd"], errors="coerce").sum(skipna=False))  # NaN: unknown
+        measured = measured[measured[key].isin(frame[key])]
     cols = st.columns(4)
     cols[0].metric("Calls", len(frame))
     cols[1].metric("Prompt tokens", int(frame["prompt_tokens"].sum()))
     cols[2].metric("Completion tokens", int(frame["completion_tokens"].sum()))
-    cols[3].metric("Cost (USD)", "n/a" if cost is None else f"{cost:.4f}")
+    cols[3].metric("Cost (USD)", "n/a" if cost is None else "unknown" if cost != cost else f"{cost:.4f}")
     st.dataframe(frame, hide_index=True, width="stretch")
     if measured is not None and not measured.empty:
         with st.expander("Measured calls (model_calls table: latency, cost, cache hits)"):

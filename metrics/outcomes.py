@@ -32,7 +32,7 @@ def game_outcomes(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
     tokens = calls["prompt_tokens"].fillna(0).to_numpy(dtype=float) + calls["completion_tokens"].fillna(
         0
     ).to_numpy(dtype=float)
-    cost = calls["cost_usd"].fillna(0).to_numpy(dtype=float)
+    cost = pd.to_numeric(calls["cost_usd"]).to_numpy(dtype=float)  # NaN (unknown) makes its game's NaN
 
     def total(x: np.ndarray) -> PerGame:
         s = np.bincount(g[g >= 0], weights=x[g >= 0], minlength=len(games))

@@ -67,6 +67,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "model_calls": {
         "game_id": "str",
+        "seq": "float64",  # the ModelCall event's seq (NaN in rows written before rows came from events)
         "player": "str",
         "day": "int64",
         "phase": "str",
@@ -76,10 +77,13 @@ SCHEMA: dict[str, dict[str, str]] = {
         "completion_tokens": "float64",
         "cached_tokens": "float64",
         "latency_ms": "float64",
-        "cost_usd": "float64",
+        "cost_usd": "float64",  # NaN: unknown (no known price, or not measured)
+        "original_cost_usd": "float64",
         "attempts": "float64",
         "outcome": "str",
         "cache_hit": "boolean",
+        "served_model": "str",
+        "system_fingerprint": "str",
     },
 }
 TABLES: tuple[str, ...] = tuple(SCHEMA)

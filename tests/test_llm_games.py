@@ -13,8 +13,10 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from agents.llm import LLMAgent
+from agents.models.calllog import CallLog
 from agents.models.factory import build_model
 from agents.models.fake_server import TRANSPORT_FAULTS, FakeOpenAI
+from agents.models.probe import MESSAGES as PROBE
 from traitors import runner
 from traitors.cli import app
 from traitors.config import parse_scenario
@@ -66,9 +68,11 @@ def test_openai_game_is_legal_recorded_and_keyless(openai_env: FakeOpenAI, tmp_p
     assert {c.route for c in calls} == {"json_schema"} and all(c.outcome == "ok" for c in calls)
     assert {c.purpose for c in calls} >= {"speak", "vote", "belief", "murder"}
     rows = call_rows(store, "g1")
-    assert len(rows) == len(calls) == len(openai_env.requests)
+    game_requests = [r for r in openai_env.requests if r["messages"] != list(PROBE)]  # not the probe's
+    assert len(rows) == len(calls) == len(game_requests)
     assert [r["request_hash"] for r in rows if r["purpose"] == "belief"]
     assert sum(r["cost_usd"] for r in rows) > 0 and all(r["latency_ms"] > 0 for r in rows)
+    assert {(r["served_model"], r["system_fingerprint"]) for r in rows} == {("gpt-4o-mini", "fp_fake")}
     assert openai_env.auth_headers[0] == f"Bearer {KEY}"
     with store.engine.connect() as conn:  # the key is nowhere in the database
         for table in inspect(store.engine).get_table_names():
@@ -145,7 +149,8 @@ def test_langchain_chat_openai_game(server: FakeOpenAI, tmp_path) -> None:
     scenario = parse_scenario(SMALL)
     players = [PlayerInfo(name=n, agent=model.name) for n in scenario.player_names()]
     agents = {p.name: LLMAgent(model) for p in players}
-    state = asyncio.run(Game.create("lc", scenario, 4, players, agents, store).run())
+    sink = runner.Tee(store, CallLog.for_store(store))  # model_calls rows come from the stored events
+    state = asyncio.run(Game.create("lc", scenario, 4, players, agents, sink).run())
     calls = model_calls(state)
     assert state.ended and calls and all(c.outcome == "ok" for c in calls)
     assert {c.route for c in calls} == {"json_schema"}

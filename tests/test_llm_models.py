@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import time
 
 import pytest
 from llm_support import (
@@ -11,15 +13,20 @@ from llm_support import (
     call_rows,
     server_fixture,  # noqa: F401  (fixture)
 )
+from sqlalchemy import select
 
 from agents.llm.schemas import extract_json
 from agents.models.base import ModelConfigError, ModelError, ModelRequest, redact
 from agents.models.cache import Cached, ResponseCache
-from agents.models.factory import backend_for, build_model, split_spec
+from agents.models.calllog import CallLog
+from agents.models.factory import backend_for, build_model, price_of, split_spec
 from agents.models.fake_server import FakeOpenAI
 from agents.models.openai_backend import OpenAIBackend
+from agents.models.probe import probe
 from agents.models.recorder import Recorder, cost_usd
+from agents.models.tables import llm_cache
 from agents.models.wrappers import Retry
+from traitors.events import ModelCall
 from traitors.store import Store
 
 SCHEMA = {
@@ -135,9 +142,11 @@ def backend_for_none() -> OpenAIBackend:
     return OpenAIBackend("m", base_url="http://127.0.0.1:9/v1", api_key="x")
 
 
-def test_cache_serves_repeats_and_terminal_errors(server: FakeOpenAI, tmp_path) -> None:
+def test_cache_serves_repeats_but_never_errors(server: FakeOpenAI, tmp_path) -> None:
+    """A repeat is served from the cache (cost 0, the original cost and what served it kept); a terminal
+    error is not cached: the re-run after the server recovered gets the real answer."""
     store = Store(f"sqlite:///{tmp_path / 'c.db'}")
-    model = Recorder(Cached(backend(server), ResponseCache(store.engine)), store.engine)
+    model = build_model(backend(server), engine=store.engine, max_attempts=1)
     first = asyncio.run(model.structured(req(tags={"game_id": "g", "player": "Alex", "purpose": "vote"})))
     again = asyncio.run(model.structured(req()))
     assert len(server.requests) == 1 and again.cache_hit and not first.cache_hit
@@ -146,21 +155,150 @@ def test_cache_serves_repeats_and_terminal_errors(server: FakeOpenAI, tmp_path) 
         first.prompt_tokens,
         first.request_hash,
     )
-    assert again.cost_usd == 0 < first.cost_usd
+    assert again.cost_usd == 0 < first.cost_usd == first.original_cost_usd == again.original_cost_usd
+    assert first.served_model == again.served_model == "gpt-4o-mini"
+    assert first.system_fingerprint == again.system_fingerprint == "fp_fake"
     server.script = ["server_error"]
-    for _ in range(2):
-        with pytest.raises(ModelError):
-            asyncio.run(model.structured(req("other")))
-    assert len(server.requests) == 2
-    rows = call_rows(store)
-    assert [r["cache_hit"] for r in rows] == [False, True, False, True]
-    assert rows[0]["game_id"] == "g" and rows[0]["purpose"] == "vote" and rows[2]["outcome"] == "error"
+    with pytest.raises(ModelError):
+        asyncio.run(model.structured(req("other")))
+    recovered = asyncio.run(model.structured(req("other")))  # asked again: errors are not cached
+    assert len(server.requests) == 3 and not recovered.cache_hit and recovered.data is not None
+    with store.engine.connect() as conn:
+        stored = [json.loads(r.response) for r in conn.execute(select(llm_cache))]
+    assert len(stored) == 2 and not any("error" in r for r in stored)
+    assert all(r["served_model"] == "gpt-4o-mini" and r["cost_usd"] > 0 for r in stored)
 
 
-def test_price_table_is_overridable() -> None:
+def test_an_error_cached_by_an_older_version_is_asked_again(server: FakeOpenAI, tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    cache = ResponseCache(store.engine)
+    model = Cached(backend(server), cache)
+    key = req().key(model.name)
+    cache.put(key, model.name, req(), {"error": "boom", "status": 500, "attempts": 1, "retryable": False})
+    c = asyncio.run(model.structured(req()))
+    assert not c.cache_hit and len(server.requests) == 1 and "error" not in cache.get(key)
+
+
+def test_prices_unknown_is_none_and_a_spec_gives_its_own() -> None:
     assert cost_usd("openai:gpt-4o-mini", 1_000_000, 0, 0) == pytest.approx(0.15)
     assert cost_usd("openai:mine", 1000, 500, 1000, {"mine": (1.0, 0.5, 2.0)}) == pytest.approx(0.00275)
-    assert cost_usd("openai:unknown", 10, 0, 10) == 0.0
+    assert cost_usd("openai:unknown", 10, 0, 10) is None
+    assert price_of("openai:gpt-4o-2024-08-06") is None  # a pinned name is not its alias
+    assert price_of("openai:gpt-4o-2024-08-06?price=2.5,1.25,10") == (2.5, 1.25, 10.0)
+    assert price_of("openai:gpt-4o?base_url=http://x/v1&price=1,0,2") == (1.0, 0.0, 2.0)  # spec first
+    assert price_of("langchain:openai:gpt-4o-mini") == (0.15, 0.075, 0.60)
+    assert price_of("local") == price_of("local:/models/x.gguf") == (0.0, 0.0, 0.0)
+    for bad in ("1,2", "a,b,c", "1,-1,2", "1,2,3,4", "nan,1,1", ""):
+        with pytest.raises(ModelConfigError, match=r"^openai:m: price=.*three non-negative numbers"):
+            price_of(f"openai:m?price={bad}")
+
+
+def test_unknown_price_is_recorded_as_unknown(server: FakeOpenAI) -> None:
+    model = Recorder(OpenAIBackend("pinned-2024", base_url=server.base_url, api_key=KEY), None)
+    c = asyncio.run(model.structured(req()))
+    assert c.cost_usd is None and c.original_cost_usd is None and c.prompt_tokens > 0
+    priced = build_model(f"openai:pinned-2024?base_url={server.base_url}&price=1,0.5,2")
+    assert asyncio.run(priced.structured(req())).cost_usd > 0
+
+
+def test_served_version_from_streams_and_langchain() -> None:
+    from langchain_openai import ChatOpenAI
+
+    from agents.models.langchain_backend import LangChainBackend
+
+    with FakeOpenAI(served_model="gpt-4o-mini-2024-07-18", fingerprint="fp_44709d6fcb") as srv:
+        streamed = asyncio.run(backend(srv, stream_text=True).text(req(schema=None)))
+        chat = ChatOpenAI(model="gpt-4o-mini", base_url=srv.base_url, api_key=KEY, max_retries=0)
+        lc = asyncio.run(LangChainBackend(chat).structured(req()))
+    for c in (streamed, lc):
+        assert (c.served_model, c.system_fingerprint) == ("gpt-4o-mini-2024-07-18", "fp_44709d6fcb")
+
+
+def test_fake_server_rejects_parameters_and_wrong_keys() -> None:
+    with FakeOpenAI(rejects=("max_tokens", "temperature"), key=KEY) as srv:
+        with pytest.raises(ModelError) as info:
+            asyncio.run(backend(srv).structured(req()))
+        assert info.value.status == 400 and info.value.param == "max_tokens"
+        assert "max_completion_tokens" in str(info.value)
+        model = backend(srv)
+        assert model.routes[0] == "json_schema"  # a rejected parameter is not a rejected route
+        other = OpenAIBackend("gpt-4o-mini", base_url=srv.base_url, api_key="sk-wrong-0123456789abc")
+        with pytest.raises(ModelError) as info:
+            asyncio.run(other.structured(req()))
+        assert info.value.status == 401 and "authentication" in str(info.value)
+        assert "sk-wrong" not in str(info.value)
+
+
+def test_call_log_writes_one_row_per_event_once(server: FakeOpenAI, tmp_path) -> None:
+    """Rows come from ModelCall events with the recorder's measurements; re-appending writes nothing; an
+    event without a measurement gets NULLs; calls without an event (or outside a game) leave no row."""
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    model = build_model(backend(server), engine=store.engine)
+    tags = {"game_id": "g", "player": "Alex", "purpose": "vote"}
+    c = asyncio.run(model.structured(req(tags=tags)))
+    asyncio.run(model.structured(req("outside a game")))
+    asyncio.run(model.structured(req("no event will say so", tags=tags)))
+    log = CallLog.for_store(store)
+    assert log is CallLog.for_engine(store.engine) and log.pending("g") == 2
+    common = {"game_id": "g", "day": 1, "phase": "roundtable", "audience": (), "player": "Alex"}
+    common |= {"purpose": "vote", "model": model.name, "route": c.route, "request_hash": c.request_hash}
+    event = ModelCall(seq=7, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens, **common)
+    unmeasured = event.model_copy(update={"seq": 8, "request_hash": "x" * 64})
+    for _ in range(2):
+        log.append([event, unmeasured])
+    rows = call_rows(store)
+    assert [(r["seq"], r["request_hash"]) for r in rows] == [(7, c.request_hash), (8, "x" * 64)]
+    assert rows[0]["cost_usd"] == pytest.approx(c.cost_usd) and rows[0]["served_model"] == "gpt-4o-mini"
+    assert rows[0]["latency_ms"] > 0 and rows[0]["cache_hit"] is False and rows[0]["outcome"] == "ok"
+    assert all(rows[1][k] is None for k in ("latency_ms", "cost_usd", "cache_hit", "created_at"))
+    assert log.pending("g") == 0  # the call no event records was dropped with its game's batch
+
+
+def test_an_old_model_calls_table_asks_for_an_upgrade(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from traitors.store import StoreError, open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE model_calls (id INTEGER PRIMARY KEY, game_id TEXT)"))
+    with pytest.raises(StoreError, match="traitors upgrade --db"):
+        build_model("openai:x?base_url=http://127.0.0.1:1/v1", engine=engine)
+
+
+def test_probe_passes_on_a_good_server(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    c = asyncio.run(probe(f"openai:gpt-4o-mini?base_url={server.base_url}"))
+    assert c.served_model == "gpt-4o-mini" and len(server.requests) == 1
+    body = server.requests[0]
+    assert body["temperature"] == 0.7 and body["max_tokens"] > 0 and "seed" in body
+    assert body["response_format"]["type"] == "json_schema"
+
+
+def test_probe_fails_fast_on_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with FakeOpenAI() as srv:
+        url = srv.base_url  # a port nobody listens on once the server is stopped
+    started = time.perf_counter()
+    with pytest.raises(ModelConfigError) as info:
+        asyncio.run(probe(f"openai:gpt-4o-mini?base_url={url}"))
+    message = str(info.value)
+    assert time.perf_counter() - started < 5
+    assert message.startswith("openai:gpt-4o-mini: cannot reach") and "connection refused" in message
+    assert "\n" not in message and KEY not in message
+
+
+def test_probe_names_authentication_and_rejected_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with FakeOpenAI(key="sk-the-right-one-0123456789") as srv, pytest.raises(ModelConfigError) as info:
+        asyncio.run(probe(f"openai:gpt-4o?base_url={srv.base_url}"))
+    assert "authentication failed (HTTP 401)" in str(info.value) and "OPENAI_API_KEY" in str(info.value)
+    assert KEY not in str(info.value) and "SECRET" not in str(info.value)
+    for rejected in ("max_tokens", "temperature"):
+        with FakeOpenAI(rejects=(rejected,)) as srv, pytest.raises(ModelConfigError) as info:
+            asyncio.run(probe(f"openai:o3?base_url={srv.base_url}"))
+        assert str(info.value).startswith(f"openai:o3: the server rejects the parameter '{rejected}'")
+        assert len(srv.requests) == 1  # a 400 is not retried, nor taken for a structured-output route
 
 
 def test_keys_never_leak(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -169,3 +169,50 @@ def test_an_old_unversioned_database_is_refused_then_upgraded_by_the_cli(tmp_pat
     engine = open_engine(url)
     assert _items(engine, "identity = '*'")  # public observations, stored once
     engine.dispose()
+
+
+def test_model_calls_revision_keeps_old_rows_and_downgrades_unknown_costs(db_url: str) -> None:
+    """Rows from before model_calls came from the events keep a NULL seq; a row with an unknown cost is
+    written after the upgrade; the downgrade turns unknown measurements into the old schema's zeros."""
+    command.upgrade(alembic_config(db_url), "8b31467cd6bb")
+    engine = open_engine(db_url)
+    columns = "game_id, player, day, phase, purpose, model, prompt_tokens, completion_tokens, "
+    columns += "cached_tokens, latency_ms, cost_usd, attempts, outcome, cache_hit, request_hash, created_at"
+    old = f"INSERT INTO model_calls ({columns}) VALUES ('g', 'Alex', 1, 'night', 'murder', 'openai:m', "
+    old += "10, 2, 0, 5.0, 0.5, 1, 'ok', false, 'h1', '2026-01-01 00:00:00')"
+    with engine.begin() as conn:
+        conn.execute(text(old))
+    engine.dispose()
+    upgrade(db_url)
+    engine = open_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO model_calls (game_id, seq, model, prompt_tokens, completion_tokens, "
+                "cached_tokens, attempts, outcome, request_hash) "
+                "VALUES ('g', 9, 'openai:m', 1, 1, 0, 1, 'ok', 'h2')"
+            )
+        )
+        rows = conn.exec_driver_sql("SELECT seq, cost_usd, latency_ms FROM model_calls ORDER BY id").all()
+    assert [tuple(r) for r in rows] == [(None, 0.5, 5.0), (9, None, None)]
+    engine.dispose()
+    command.downgrade(alembic_config(db_url), "8b31467cd6bb")
+    engine = open_engine(db_url)
+    with engine.connect() as conn:
+        query = "SELECT cost_usd, latency_ms, cache_hit FROM model_calls ORDER BY id"
+        rows = conn.exec_driver_sql(query).all()
+    assert [(r[0], r[1], bool(r[2])) for r in rows] == [(0.5, 5.0, False), (0.0, 0.0, False)]
+    engine.dispose()
+
+
+def test_an_unversioned_database_with_old_model_calls_is_stamped_then_upgraded(tmp_path: Path) -> None:
+    from traitors.schema import upgrade_database
+
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    command.upgrade(alembic_config(url), "8b31467cd6bb")
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # as create_all left it
+    engine.dispose()
+    assert "stamped 8b31467cd6bb (unversioned), then upgraded to head" in upgrade_database(url)
+    assert differences(url) == []

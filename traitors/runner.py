@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from agents.models.calllog import CallLog
 from agents.registry import make_agent
 from memory import Memory, finish_game, with_memory
 from traitors.config import Scenario, load_scenario
@@ -102,7 +103,7 @@ async def play_game(
         seed,
         players,
         seats,
-        Tee(store, mem, observer),
+        Tee(store, CallLog.for_store(store), mem, observer),
     )
     state = await game.run()
     if mem is not None:
@@ -127,7 +128,7 @@ async def resume(
     assert state.scenario is not None  # a stored game starts with GameCreated
     seats = _seats(state.players, store, mem, state.scenario)
     if not state.ended:
-        state = await Game(state, seats, Tee(store, mem, observer)).run()
+        state = await Game(state, seats, Tee(store, CallLog.for_store(store), mem, observer)).run()
     if mem is not None:  # also completes the memory of a game stopped right after its last phase
         await finish_game(seats, state)
     return state

@@ -68,9 +68,11 @@ def _matching_revision(engine: Engine) -> str:
 
     found = inspect(engine)
     tables = set(found.get_table_names())
-    if "memory_items" not in tables or "personal" in {c["name"] for c in found.get_columns("memory_items")}:
-        return "head"  # memory tables absent (create_all makes them as they are now) or already current
-    return "70d8f3f94369" if "llm_notes" in tables else "559100ccd901"
+    if "memory_items" in tables and "personal" not in {c["name"] for c in found.get_columns("memory_items")}:
+        return "70d8f3f94369" if "llm_notes" in tables else "559100ccd901"
+    if "model_calls" in tables and "seq" not in {c["name"] for c in found.get_columns("model_calls")}:
+        return "8b31467cd6bb"  # model_calls from before its rows came from the ModelCall events
+    return "head"  # tables absent (create_all makes them as they are now) or already current
 
 
 def upgrade_database(url: str) -> str:

@@ -1,7 +1,8 @@
 """Model specs to model stacks: ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local[:PATH]``.
 
 Options ride in a query string: ``openai:deepseek-chat?base_url=https://api.deepseek.com&key_env=DEEPSEEK_API_KEY``
-(the key itself is only ever read from the environment). Optional packages are imported here, on use.
+(the key itself is only ever read from the environment); ``price=IN,CACHED,OUT`` (USD per million tokens)
+prices a model the table does not know (:func:`price_of`). Optional packages are imported here, on use.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from agents.models.base import ChatModel, ModelConfigError
 from agents.models.cache import Cached, ResponseCache
+from agents.models.prices import PRICES, Price, price_of
 from agents.models.recorder import Recorder
 from agents.models.wrappers import Limit, Retry
+
+__all__ = ["backend_for", "build_model", "is_model_spec", "model_label", "price_of", "split_spec"]
 
 NO_KEY = (
     "OPENAI_API_KEY is not set: export it (or set OPENAI_BASE_URL for a local server), "
@@ -35,19 +40,40 @@ def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:
     return kind, rest, dict(parse_qsl(query))
 
 
+def model_label(spec: str) -> str:
+    """The name the backend of ``spec`` reports (the ``model`` of its ``ModelCall`` events and the response
+    cache key's model): ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local`` or ``local:FILE.gguf``."""
+    kind, rest, _ = split_spec(spec)
+    if kind == "local":
+        return f"local:{Path(rest).name}" if rest else "local"
+    return f"{kind}:{rest}"
+
+
 def _need(module: str, extra: str) -> None:
     if importlib.util.find_spec(module) is None:
         raise ModelConfigError(f"{module} is not installed: pip install 'traitors[{extra}]'")
 
 
-def backend_for(spec: str | Any) -> ChatModel:
-    """The bare backend for a spec string, or a LangChain chat model instance passed from Python."""
+def _number(opts: dict[str, str], name: str, default: float, spec: str) -> float:
+    try:
+        value = float(opts.get(name, default))
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ModelConfigError(f"{spec.partition('?')[0]}: {name}={opts[name]!r}: give a positive number")
+    return value
+
+
+def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
+    """The bare backend for a spec string, or a LangChain chat model instance passed from Python.
+    ``timeout`` (seconds per request) caps the spec's ``?timeout=`` (default 60)."""
     if not isinstance(spec, str):
         from agents.models.langchain_backend import LangChainBackend
 
         return LangChainBackend(spec)
     kind, rest, opts = split_spec(spec)
-    timeout = float(opts.get("timeout", 60))
+    price_of(spec)  # a bad ?price= fails here, in one line
+    timeout = min(_number(opts, "timeout", 60.0, spec), timeout or float("inf"))
     if kind == "openai":
         _need("openai", "llm")
         if not rest:
@@ -61,7 +87,7 @@ def backend_for(spec: str | Any) -> ChatModel:
             if base_url is None:
                 raise ModelConfigError(NO_KEY if key_env == "OPENAI_API_KEY" else f"{key_env} is not set")
             api_key = "not-needed"
-        label = f"openai:{rest}"
+        label = model_label(spec)
         return OpenAIBackend(rest, base_url=base_url, api_key=api_key, timeout=timeout, label=label)
     if kind == "langchain":
         _need("langchain", "llm")
@@ -78,7 +104,7 @@ def backend_for(spec: str | Any) -> ChatModel:
             model = init_chat_model(rest, **kwargs)
         except Exception as exc:  # missing provider package or key: one line
             raise ModelConfigError(f"langchain:{rest}: {type(exc).__name__}: {exc}") from None
-        return LangChainBackend(model, label=f"langchain:{rest}")
+        return LangChainBackend(model, label=model_label(spec))
     if kind == "local":
         from agents.models.local_backend import LocalBackend
 
@@ -97,12 +123,15 @@ def build_model(
     concurrency: int = 32,
     max_attempts: int = 5,
     base_delay: float = 0.5,
-    prices: Mapping[str, Any] | None = None,
+    prices: Mapping[str, Price] | None = None,
 ) -> ChatModel:
     """The full stack ``Recorder(Cached(Retry(Limit(backend))))``; without an ``engine`` (SQLAlchemy) there
-    is no cache and no ``model_calls`` rows, but retries and the limit stay."""
+    is no cache and no ``model_calls`` rows, but retries and the limit stay. Calls are priced by the spec's
+    ``?price=``, else by ``prices`` (default :data:`~agents.models.prices.PRICES`); unknown: ``None``."""
     model: ChatModel = spec if isinstance(spec, ChatModel) else backend_for(spec)
+    table = PRICES if prices is None else prices
+    price = price_of(spec if isinstance(spec, str) else model.name, table)
     model = Retry(Limit(model, concurrency), max_attempts=max_attempts, base_delay=base_delay)
     if engine is not None and cache:
-        model = Cached(model, ResponseCache(engine))
-    return Recorder(model, engine, prices)
+        model = Cached(model, ResponseCache(engine), price)
+    return Recorder(model, engine, table, price=price)

@@ -52,7 +52,7 @@ def batch(
     if backend not in BACKENDS:
         _fail(f"--backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     try:
-        prepare(experiment, model)
+        prepare(experiment, model, max_cost)
     except (ExperimentError, ValueError) as exc:
         _fail(str(exc))
     try:

@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from agents.models.factory import is_model_spec, model_label
+from agents.models.prices import label_prices, suggest_price
 from traitors import runner
 from traitors.batch.executors import BACKENDS, Signals, run_local, run_process, run_ray
 from traitors.batch.plan import GameTask, plan_games
@@ -46,9 +48,12 @@ class BatchResult:
 
 
 def prepare(
-    experiment: Experiment | str | Path, models: Sequence[str] | None = None
+    experiment: Experiment | str | Path,
+    models: Sequence[str] | None = None,
+    max_cost: float | None = None,
 ) -> tuple[Experiment, list[GameTask]]:
-    """Load, override ``models``, validate every agent spec and plan; raises :class:`ExperimentError`."""
+    """Load, override ``models``, validate every agent spec and plan; with ``max_cost``, every model needs a
+    known price (its spec's ``?price=`` or the price table). Raises :class:`ExperimentError`."""
     source = str(experiment) if not isinstance(experiment, Experiment) else f"<{experiment.name}>"
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     if models:
@@ -71,7 +76,20 @@ def prepare(
                 runner.seat_players(task.scenario, list(task.agents))
             except ValueError as err:
                 raise ExperimentError(f"{source}: {fields[population]}: {err}") from None
+    if max_cost is not None:
+        check_prices(sorted({a for t in tasks for a in t.agents}))
     return exp, tasks
+
+
+def check_prices(specs: Sequence[str]) -> None:
+    """Raise :class:`ExperimentError` (one line, for ``--max-cost``) when a model spec has no known price."""
+    try:
+        known = label_prices(specs)
+    except ValueError as err:
+        raise ExperimentError(f"--max-cost: {err}") from None
+    for spec in specs:
+        if is_model_spec(spec) and known.get(model_label(spec)) is None:
+            raise ExperimentError(f"--max-cost: {suggest_price(spec)}")
 
 
 def _stored(store: Store, tasks: Sequence[GameTask]) -> dict[str, GameCreated]:
@@ -131,7 +149,7 @@ def run_batch(
     """Run (or continue) an experiment; finished games are skipped, unfinished ones resumed."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use {', '.join(BACKENDS)}")
-    exp, tasks = prepare(experiment, models)
+    exp, tasks = prepare(experiment, models, max_cost)
     started = time.perf_counter()
     signals = Signals(shared=backend == "process")
     tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())

@@ -3,6 +3,7 @@ summary table printed at the end. (rich prints a single final line when stderr i
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict
@@ -68,6 +69,8 @@ class Tally:
             return
         if self.max_tokens is not None and self.tokens >= self.max_tokens:
             self.budget_reason = f"token budget reached ({self.tokens:,} ≥ {self.max_tokens:,})"
+        elif self.max_cost is not None and math.isnan(self.cost):  # a price the batch did not know
+            self.budget_reason = "cost unknown (a model call had no known price): stopped to stay in budget"
         elif self.max_cost is not None and self.cost >= self.max_cost:
             self.budget_reason = f"cost budget reached (${self.cost:.4f} ≥ ${self.max_cost:.4f})"
         if self.budget_reason is not None and self.on_budget is not None:
@@ -101,7 +104,7 @@ class ProgressBar:
         t = self.tally
         failed = f" [red]{t.failed} failed[/]" if t.failed else ""
         backoffs = f" [yellow]{t.backoffs} backoffs[/]" if t.backoffs else ""
-        return f"{t.tokens:,} tokens ${t.cost:.4f}{failed}{backoffs}"
+        return f"{t.tokens:,} tokens {usd(t.cost)}{failed}{backoffs}"
 
     def refresh(self, force: bool = False) -> None:
         """Redraw from the tally (at most ten times a second unless ``force``)."""
@@ -121,7 +124,8 @@ class ProgressBar:
 
 
 def summary_rows(outcomes: Sequence[GameOutcome]) -> list[dict[str, Any]]:
-    """One row per condition: games by status, wins by side, mean days, tokens and cost."""
+    """One row per condition: games by status, wins by side, mean days, tokens and cost (NaN: unknown, when
+    a call's price is unknown)."""
     groups: dict[str, list[GameOutcome]] = defaultdict(list)
     for o in outcomes:
         groups[o.condition].append(o)
@@ -139,7 +143,7 @@ def summary_rows(outcomes: Sequence[GameOutcome]) -> list[dict[str, Any]]:
                 "stopped": sum(o.status in ("stopped", "not_started") for o in group),
                 "failed": sum(o.status == "failed" for o in group),
                 "tokens": sum(o.tokens for o in group),
-                "cost": sum(o.cost for o in group),
+                "cost": sum(o.cost for o in group),  # NaN (unknown) if any game's cost is NaN
             }
         )
     return rows
@@ -163,6 +167,11 @@ def summary_table(outcomes: Sequence[GameOutcome], title: str = "Batch summary")
             str(r["stopped"]),
             f"[red]{r['failed']}[/]" if r["failed"] else "0",
             f"{r['tokens']:,}",
-            f"{r['cost']:.4f}",
+            "unknown" if math.isnan(r["cost"]) else f"{r['cost']:.4f}",
         )
     return table
+
+
+def usd(cost: float) -> str:
+    """``$0.0123``, or ``cost unknown`` for NaN (a call whose model has no known price)."""
+    return "cost unknown" if math.isnan(cost) else f"${cost:.4f}"

@@ -3,7 +3,9 @@
 A worker plays new games and resumes unfinished ones through :mod:`traitors.runner`. Events go either to
 the shared database or, when the driver is the only writer (Ray workers on other machines cannot share a
 SQLite file), to a scratch SQLite database of the chunk, from which each game's new events are returned with
-its outcome (memory and model-call rows stay behind in that scratch database).
+its outcome (memory and ``model_calls`` rows stay behind in that scratch database and are lost with it:
+a Ray batch on SQLite keeps the events, whose ``ModelCall``s hold tokens, attempts and outcomes, but no
+latency, cost or cache-hit measurements).
 
 A :class:`Control` carries the driver's two signals into the loop (*drain*: start no new game; *halt*: stop
 every game at its next phase boundary, its finished phases stored) and carries progress back (tokens and
@@ -13,11 +15,13 @@ cost per phase, one outcome per game).
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agents.models.prices import Price, cost_of, label_prices, price_of
 from traitors import runner
 from traitors.batch.limits import AdaptiveGate
 from traitors.batch.plan import GameTask
@@ -69,39 +73,40 @@ class GameOutcome:
     winner: str | None = None
     days: int = 0
     tokens: int = 0
-    cost: float = 0.0
+    cost: float = 0.0  # USD; NaN when a call's price is unknown
     resumed: bool = False
     error: str | None = None
     events: list[str] = field(default_factory=list)  # new events (JSON) when the driver writes
 
 
-def _price() -> Callable[[str, int, int, int], float]:
-    try:
-        from agents.models.recorder import cost_usd
-    except ImportError:  # the LLM stack is optional
-        return lambda *_: 0.0
-    return cost_usd
-
-
 class Meter:
-    """Observer sink: counts each stored phase's model tokens and cost, and halts the game when asked."""
+    """Observer sink: counts each stored phase's model tokens and cost, and halts the game when asked.
+    ``prices`` maps each model label to its price (USD per million input, cached-input, output tokens),
+    from the specs at batch start; a label it lacks is looked up in the price table. A call whose price is
+    unknown makes the cost NaN (unknown), never 0."""
 
     def __init__(
         self,
         control: Control,
         outcome: GameOutcome,
-        price: Callable[..., float],
+        prices: Mapping[str, Price | None],
         gate: AdaptiveGate | None = None,
     ) -> None:
-        self.control, self.outcome, self.price, self.gate = control, outcome, price, gate
+        self.control, self.outcome, self.prices, self.gate = control, outcome, dict(prices), gate
+
+    def _price(self, model: str) -> Price | None:
+        if model not in self.prices:
+            self.prices[model] = price_of(model)
+        return self.prices[model]
 
     def append(self, events: Sequence[Event]) -> None:
         """Account one stored batch; raise :class:`Halted` if the driver is stopping."""
         tokens, cost, calls, retried = 0, 0.0, 0, 0
         for e in events:
-            if isinstance(e, ModelCall):
+            if isinstance(e, ModelCall) and e.route != "fallback":
                 tokens += e.prompt_tokens + e.completion_tokens
-                cost += self.price(e.model, e.prompt_tokens, e.cached_tokens, e.completion_tokens)
+                one = cost_of(self._price(e.model), e.prompt_tokens, e.cached_tokens, e.completion_tokens)
+                cost += math.nan if one is None else one
                 calls += 1
                 retried += e.attempts > 1
         if self.gate is not None and self.gate.observe(calls, retried):
@@ -130,7 +135,7 @@ async def play_task(
 ) -> GameOutcome:
     """Play or resume one game; never raises (a failure is an outcome)."""
     out = GameOutcome(task.game_id, task.condition, "failed")
-    meter = Meter(control, out, _price(), gate)
+    meter = Meter(control, out, label_prices(task.agents, strict=False), gate)
     try:
         stored = sink.load_events(task.game_id)
         if stored:

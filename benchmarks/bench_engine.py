@@ -5,12 +5,20 @@ side in one invocation (alternating, three rounds, CPU time of the best) so thei
 the same conditions.
 
     python benchmarks/bench_engine.py --games 300
+    python benchmarks/bench_engine.py --games 300 --against 0dc0047   # this tree vs a commit, side by side
+
+``--against REF`` measures this checkout and a git worktree of ``REF`` in alternating subprocesses (the
+same measuring code, each tree's own engine and agents), so a change's cost is a ratio from one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -57,14 +65,67 @@ def measure(games: int, agents: str, scenario_name: str, rounds: int = 3) -> lis
     return list(best.values())
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _measure_in(tree: Path, args: argparse.Namespace) -> list[dict[str, float | str]]:
+    """One round of :func:`measure` in a subprocess importing the engine and agents of ``tree``."""
+    command = [sys.executable, __file__, "--games", str(args.games), "--agents", args.agents]
+    command += ["--scenario", args.scenario, "--rounds", "1", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def compare(args: argparse.Namespace, rounds: int = 3) -> None:
+    """This tree against ``args.against``, alternating subprocesses; the best round of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        other = Path(tmp) / "ref"
+        subprocess.run(
+            ["git", "worktree", "add", "-q", "--detach", str(other), args.against], cwd=ROOT, check=True
+        )
+        try:
+            best: dict[tuple[str, str], dict[str, float | str]] = {}
+            for _ in range(rounds):
+                for name, tree in (("this tree", ROOT), (args.against, other)):
+                    for row in _measure_in(tree, args):
+                        key = (name, str(row["variant"]))
+                        if key not in best or row["seconds"] < best[key]["seconds"]:
+                            best[key] = row
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True)
+    print(f"Engine throughput, this tree vs {args.against}: {args.scenario}, {args.agents} agents, ")
+    print(f"{args.games} games, {rounds} alternating rounds, CPU time of the best round")
+    print("| variant | tree | games/s | events/s | events/game | ratio (events/s) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for variant in ("in memory", "SQLite (WAL)"):
+        base = best[(args.against, variant)]
+        for name in ("this tree", args.against):
+            r = best[(name, variant)]
+            ratio = float(r["events_per_s"]) / float(base["events_per_s"])
+            print(
+                f"| {variant} | {name} | {r['games_per_s']:.1f} | {r['events_per_s']:.0f} | "
+                f"{r['events_per_game']:.0f} | {ratio:.3f} |"
+            )
+
+
 def main() -> None:
     """Print a markdown table of the measurement."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=300)
     parser.add_argument("--agents", default="heuristic")
     parser.add_argument("--scenario", default="paper")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", help="a git ref to measure side by side with this tree")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON (for --against)")
     args = parser.parse_args()
-    rows = measure(args.games, args.agents, args.scenario)
+    if args.against:
+        compare(args)
+        return
+    rows = measure(args.games, args.agents, args.scenario, args.rounds)
+    if args.json:
+        print(json.dumps(rows))
+        return
     print(
         f"Engine throughput: {args.scenario}, {args.agents} agents, {args.games} games x 3 rounds, "
         "one process, CPU time of the best round"

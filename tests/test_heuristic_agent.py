@@ -185,7 +185,8 @@ class Log:
              ) -> PlayerView:
         """``me``'s view of the log so far."""
         dead = {e.player for e in self.events if isinstance(e, Banished | Murdered)}
-        return PlayerView(game_id="hand", salt="hand", me=me, role=role, fellow_traitors=tuple(fellows), players=NAMES,
+        return PlayerView(game_id="hand", salt="hand", me=me, role=role, fellow_traitors=tuple(fellows),
+                          players=NAMES,
                           alive=tuple(n for n in NAMES if n not in dead), day=self.day, phase="roundtable",
                           n_traitors=n_traitors, has_shield=False, events=tuple(self.events))
 

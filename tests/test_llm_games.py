@@ -49,8 +49,14 @@ def play(
     store: Store, spec: str = SPEC, seed: int = 3, game_id: str = "g1", scenario: dict = SMALL
 ) -> GameState:
     return asyncio.run(
-        runner.play_game(
-            parse_scenario(scenario), seed, agents=spec, store=store, game_id=game_id, memory=False
+        runner.play_game(  # no probe call: the fault tests script the server's first answers
+            parse_scenario(scenario),
+            seed,
+            agents=spec,
+            store=store,
+            game_id=game_id,
+            memory=False,
+            probe=False,
         )
     )
 

@@ -14,6 +14,7 @@ from traitors.config import parse_scenario
 from traitors.decisions import validate_decision
 from traitors.engine import Game
 from traitors.events import DecisionFallback, ModelCall, PlayerInfo, Statement, VoteCast
+from traitors.provenance import fallback_share
 from traitors.store import Store
 
 pytestmark = [
@@ -59,10 +60,16 @@ def test_smollm2_plays_a_legal_game(tmp_path) -> None:
     elapsed = time.perf_counter() - started
     assert state.ended
     assert all(not a.illegal for a in agents.values()), [a.illegal for a in agents.values()]
-    assert not any(isinstance(e, DecisionFallback) for e in state.events)
+    fallbacks = [e for e in state.events if isinstance(e, DecisionFallback)]
+    assert all(e.source == "agent" for e in fallbacks)  # the engine never had to abstain
+    share = fallback_share(state.events)
+    assert share.fallbacks == len(fallbacks)  # each heuristic fallback is marked on its decision, explained
     calls = [e for e in state.events if isinstance(e, ModelCall)]
     assert calls and all(c.model == "local" for c in calls)
-    assert {c.route for c in calls if c.route != "fallback"} == {"json_schema"}
+    assert {c.route for c in calls} == {"json_schema"}
     assert sum(isinstance(e, Statement) for e in state.events) == 4
     assert all(e.valid for e in state.events if isinstance(e, VoteCast))
-    print(f"SmolLM2 game: {len(calls)} calls, {elapsed:.1f} s, routes {sorted({c.route for c in calls})}")
+    print(
+        f"SmolLM2 game: {len(calls)} calls, {elapsed:.1f} s, routes {sorted({c.route for c in calls})}, "
+        f"fallbacks {share.fallbacks}/{share.decisions} decisions"
+    )

@@ -459,7 +459,9 @@ class Game:
         decision = (await self._ask_all({target: request}))[target]
         accepted = decision is not None and decision.choice == "accept"
         decided_by = decision.decided_by if decision is not None else "fallback"
-        self._emit(RecruitAnswered, audience=audience, player=target, accepted=accepted, decided_by=decided_by)
+        self._emit(
+            RecruitAnswered, audience=audience, player=target, accepted=accepted, decided_by=decided_by
+        )
         if accepted:
             self._check_win()
             return True

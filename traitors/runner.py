@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agents.models.calllog import CallLog
+from agents.models.factory import is_model_spec
 from agents.registry import make_agent
 from memory import Memory, finish_game, with_memory
 from traitors.config import Scenario, load_scenario
@@ -19,8 +20,12 @@ from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
 from traitors.events import Event, PlayerInfo
 from traitors.human import AGENT as HUMAN
+from traitors.provenance import FallbackShare, fallback_share
 from traitors.state import GameState, replay
 from traitors.store import Store
+
+#: A game in which a fallback made more than this share of the model seats' decisions ends ``degraded``.
+MAX_FALLBACK_RATE = 0.10
 
 
 class Tee:
@@ -74,6 +79,48 @@ def _seats(
     return with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=new_game)
 
 
+def model_seats(players: Sequence[PlayerInfo]) -> list[PlayerInfo]:
+    """The seats played by a language model (their agent is a model spec)."""
+    return [p for p in players if is_model_spec(p.agent)]
+
+
+async def check_models(players: Sequence[PlayerInfo]) -> None:
+    """One cheap call to every distinct model endpoint of ``players``; ``ValueError`` with one line naming
+    the first seat of a model that does not answer (dead endpoint, wrong key, rejected parameter)."""
+    seats: dict[str, str] = {}
+    for p in model_seats(players):
+        seats.setdefault(p.agent.strip(), p.name)
+    if not seats:
+        return
+    from agents.models.base import ModelConfigError
+    from agents.models.probe import probe
+
+    for spec, seat in seats.items():
+        try:
+            await probe(spec)
+        except ModelConfigError as exc:
+            raise ValueError(f"seat {seat}: {exc}") from None
+
+
+def fallback_report(state: GameState) -> FallbackShare:
+    """How many of the model seats' decisions a fallback made (every seat's when no seat is a model)."""
+    seats = model_seats(state.players) or state.players
+    return fallback_share(state.events, {p.name for p in seats})
+
+
+def is_degraded(state: GameState, max_fallback_rate: float | None = MAX_FALLBACK_RATE) -> bool:
+    """Whether a fallback made more than ``max_fallback_rate`` of the model seats' decisions."""
+    rate = fallback_report(state).rate
+    return max_fallback_rate is not None and rate is not None and rate > max_fallback_rate
+
+
+def _close(state: GameState, store: Store | None, max_fallback_rate: float | None) -> GameState:
+    """Mark an ended game ``degraded`` in ``store`` when its fallback share is over the threshold."""
+    if store is not None and state.ended and is_degraded(state, max_fallback_rate):
+        store.set_status(state.game_id, "degraded")
+    return state
+
+
 def new_game_id(scenario: Scenario, seed: int) -> str:
     """A readable, unique game id: scenario, seed and a random suffix."""
     return f"{scenario.name}-s{seed}-{uuid.uuid4().hex[:8]}"
@@ -88,12 +135,18 @@ async def play_game(
     game_id: str | None = None,
     observer: EventSink | None = None,
     memory: bool = True,
+    probe: bool = True,
+    max_fallback_rate: float | None = MAX_FALLBACK_RATE,
 ) -> GameState:
     """Play one new game to the end; every phase's events go to ``store`` then ``observer``. With a store,
-    agents remember (``memory=False`` turns that off, e.g. for speed tests)."""
+    agents remember (``memory=False`` turns that off, e.g. for speed tests). ``probe`` first checks that
+    every model endpoint answers (:func:`check_models`); an ended game whose fallback share exceeds
+    ``max_fallback_rate`` is marked ``degraded`` in the store."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     players = seat_players(scenario, agents)
+    if probe:
+        await check_models(players)
     game_id = game_id or new_game_id(scenario, seed)
     mem = open_memory(store, memory)
     seats = _seats(players, store, mem, scenario, new_game=game_id)
@@ -108,14 +161,18 @@ async def play_game(
     state = await game.run()
     if mem is not None:
         await finish_game(seats, state)
-    return state
+    return _close(state, store, max_fallback_rate)
 
 
 async def resume(
-    store: Store, game_id: str, observer: EventSink | None = None, memory: bool = True
+    store: Store,
+    game_id: str,
+    observer: EventSink | None = None,
+    memory: bool = True,
+    max_fallback_rate: float | None = MAX_FALLBACK_RATE,
 ) -> GameState:
     """Continue a stored game from its last event (a finished game is returned as it is, its agents'
-    memory completed if it was cut short)."""
+    memory completed if it was cut short); an ended game over ``max_fallback_rate`` is marked degraded."""
     events = store.load_events(game_id)
     if not events:
         raise KeyError(f"no game {game_id!r} in {store.url}")
@@ -124,14 +181,14 @@ async def resume(
         raise ValueError(f"game {game_id} records people's votes (imported data); it cannot be played on")
     mem = open_memory(store, memory)
     if state.ended and mem is None:
-        return state
+        return _close(state, store, max_fallback_rate)
     assert state.scenario is not None  # a stored game starts with GameCreated
     seats = _seats(state.players, store, mem, state.scenario)
     if not state.ended:
         state = await Game(state, seats, Tee(store, CallLog.for_store(store), mem, observer)).run()
     if mem is not None:  # also completes the memory of a game stopped right after its last phase
         await finish_game(seats, state)
-    return state
+    return _close(state, store, max_fallback_rate)
 
 
 def run_game(
@@ -142,12 +199,21 @@ def run_game(
     db: str | Store | None = None,
     game_id: str | None = None,
     memory: bool = True,
+    max_fallback_rate: float | None = MAX_FALLBACK_RATE,
 ) -> GameState:
     """Synchronous ``play_game`` for scripts and notebooks; ``db`` is a URL or a :class:`Store`."""
     store = db if isinstance(db, Store) else Store(db)
     try:
         return asyncio.run(
-            play_game(scenario, seed, agents=agents, store=store, game_id=game_id, memory=memory)
+            play_game(
+                scenario,
+                seed,
+                agents=agents,
+                store=store,
+                game_id=game_id,
+                memory=memory,
+                max_fallback_rate=max_fallback_rate,
+            )
         )
     finally:
         if store is not db:

@@ -256,6 +256,11 @@ class Store:
                 if fresh:
                     _write(conn, [batch[i] for i in fresh], [rows[i] for i in fresh])
 
+    def set_status(self, game_id: str, status: str) -> None:
+        """Set a stored game's status (e.g. ``degraded``: ended, but a fallback made too many decisions)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(games).where(games.c.game_id == game_id).values(status=status))
+
     def load_events(self, game_id: str) -> list[Event]:
         """All events of a game in seq order (empty if unknown)."""
         with self.engine.connect() as conn:

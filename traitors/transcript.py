@@ -32,10 +32,18 @@ _BALLOT = {
 }
 
 
+#: The mark after a line (or a vote) that the seat did not decide itself.
+FALLBACK_MARK = " [fallback]"
+
+
+def _mark(decided_by: str) -> str:
+    return FALLBACK_MARK if decided_by == "fallback" else ""
+
+
 def _vote_lines(votes: list[VoteCast]) -> str:
     first = votes[0]
     ballot = f" (revote {first.ballot})" if first.ballot > 1 else ""
-    cast = ", ".join(f"{v.voter}→{v.target if v.valid else '(invalid)'}" for v in votes)
+    cast = ", ".join(f"{v.voter}→{v.target if v.valid else '(invalid)'}{_mark(v.decided_by)}" for v in votes)
     return f"{_BALLOT[first.kind]}{ballot}: {cast}"
 
 
@@ -57,10 +65,11 @@ def describe(event: Event) -> str | None:
             return f"{event.player} won a shield."
         case Statement():
             where = "[Traitors] " if event.channel == "traitors" else ""
-            return f"{where}{event.speaker}: {event.text}"
+            return f"{where}{event.speaker}: {event.text}{_mark(event.decided_by)}"
         case BeliefReported():
             top = sorted(event.beliefs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-            return f"{event.observer} suspects " + ", ".join(f"{p} {v:.0%}" for p, v in top)
+            suspects = ", ".join(f"{p} {v:.0%}" for p, v in top)
+            return f"{event.observer} suspects {suspects}{_mark(event.decided_by)}"
         case VoteResult(outcome="tie"):
             return f"Tie between {', '.join(event.tied)}: revote."
         case VoteResult(outcome="no_decision", kind="banish"):
@@ -82,7 +91,9 @@ def describe(event: Event) -> str | None:
             kind = "an ultimatum" if event.ultimatum else "an offer"
             return f"The Traitors make {event.player} {kind} to join them."
         case RecruitAnswered():
-            return f"{event.player} {'accepts' if event.accepted else 'declines'}."
+            return f"{event.player} {'accepts' if event.accepted else 'declines'}.{_mark(event.decided_by)}"
+        case DecisionFallback(source="agent"):
+            return f"({event.player}'s {event.kind} was made by the agent's fallback: {event.error})"
         case DecisionFallback():
             return f"({event.player} gave no legal {event.kind} after {event.attempts} tries: {event.error})"
         case GameEnded():

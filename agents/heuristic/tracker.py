@@ -1,11 +1,11 @@
 """One observer's evidence: the game's shared :class:`PublicRecord` plus what only this player saw.
 
-A :class:`Tracker` depends only on ``(salt, me)`` (the game's public salt, ``PlayerView.salt``) and the events fed to it, in order, so a cold tracker
-fed a whole ``view.events`` equals a warm one fed the same events in pieces: caches are safe across
-restarts. Public events go to a record shared by every observer of the game (folded once, not once per
-player); the tracker checks each against the record and uses its own private copy whenever the shared one
-has gone ahead of this view or does not match it. Private events (the Traitors' channel, recruitment
-offers) are folded here.
+A :class:`Tracker` depends only on ``(salt, me)`` (the game's public salt, ``PlayerView.salt``) and the
+events fed to it, in order, so a cold tracker fed a whole ``view.events`` equals a warm one fed the same
+events in pieces: caches are safe across restarts. Public events go to a record shared by every observer
+of the game (folded once, not once per player); the tracker checks each against the record and uses its
+own private copy whenever the shared one has gone ahead of this view or does not match it. Private events
+(the Traitors' channel, recruitment offers) are folded here.
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ FIELD_TYPES = (
             "text",
             "observer",
             "player",
+            "decided_by",
+            "source",
         )
     }
     | {name: pa.int64() for name in ("seq", "day", "ballot", "turn")}

@@ -12,7 +12,8 @@ import pandas as pd
 Frames = dict[str, pd.DataFrame]
 ROLES: tuple[str, str] = ("faithful", "traitor")
 
-#: Columns (and dtypes) of every table, exactly as in DESIGN.md §4.
+#: Columns (and dtypes) of every table: DESIGN.md §4's, plus provenance (``decided_by`` on the decision
+#: tables, the ``decisions`` table, fallback counts and rates; docs/metrics.md).
 SCHEMA: dict[str, dict[str, str]] = {
     "games": {
         "game_id": "str",
@@ -23,6 +24,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "winner": "str",
         "days": "int64",
         "status": "str",
+        "fallback_rate": "float64",
     },
     "players": {
         "game_id": "str",
@@ -34,6 +36,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "alive_at_end": "bool",
         "eliminated_day": "Int64",
         "elimination": "str",
+        "decisions": "int64",
+        "fallbacks": "int64",
+        "fallback_rate": "float64",
     },
     "votes": {
         "game_id": "category",
@@ -45,6 +50,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "target": "category",
         "target_role": "role",
         "valid": "bool",
+        "decided_by": "category",
     },
     "statements": {
         "game_id": "category",
@@ -55,6 +61,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "speaker": "category",
         "speaker_role": "role",
         "text": "str",
+        "decided_by": "category",
     },
     "beliefs": {
         "game_id": "category",
@@ -64,6 +71,16 @@ SCHEMA: dict[str, dict[str, str]] = {
         "target": "category",
         "target_role": "role",
         "p_traitor": "float64",
+        "decided_by": "category",
+    },
+    "decisions": {
+        "game_id": "category",
+        "day": "int64",
+        "phase": "category",
+        "player": "category",
+        "player_role": "role",
+        "kind": "category",
+        "decided_by": "category",
     },
     "model_calls": {
         "game_id": "str",

@@ -26,6 +26,28 @@ SCENARIO = Scenario(
     missions=Missions(enabled=True),
 )
 SEEDS = range(16)
+BELIEF_COLUMNS = [
+    "game_id",
+    "day",
+    "observer",
+    "observer_role",
+    "target",
+    "target_role",
+    "p_traitor",
+    "decided_by",
+]
+VOTE_COLUMNS = [
+    "game_id",
+    "day",
+    "kind",
+    "ballot",
+    "voter",
+    "voter_role",
+    "target",
+    "target_role",
+    "valid",
+    "decided_by",
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +81,7 @@ def _fold(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[GameState]]:
                         event.target,
                         state.roles.get(event.target),
                         event.valid,
+                        event.decided_by,
                     )
                 )
             if isinstance(event, BeliefReported):
@@ -71,17 +94,17 @@ def _fold(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[GameState]]:
                         t,
                         state.roles[t],
                         p,
+                        event.decided_by,
                     )
                     for t, p in sorted(event.beliefs.items())
                 ]
             state = apply(state, event)
         finals.append(state)
-    cols = ["game_id", "day", "kind", "ballot", "voter", "voter_role", "target", "target_role", "valid"]
     return (
-        pd.DataFrame(votes, columns=cols),
+        pd.DataFrame(votes, columns=VOTE_COLUMNS),
         pd.DataFrame(
             beliefs,
-            columns=["game_id", "day", "observer", "observer_role", "target", "target_role", "p_traitor"],
+            columns=BELIEF_COLUMNS,
         ),
         finals,
     )

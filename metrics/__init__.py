@@ -9,8 +9,11 @@ Python API::
 
 For the CLI (``traitors metrics`` and ``traitors export``):
 
-- :func:`metrics_table` (db_url, by, game_ids) → the summary DataFrame to print;
-- :func:`export_all` (db_url, out_dir, formats, figures) → the list of written files.
+- :func:`metrics_table` (db_url, by, game_ids, fallbacks) → the summary DataFrame to print;
+- :func:`export_all` (db_url, out_dir, formats, figures, fallbacks) → the list of written files.
+
+Metrics count only the seats' own decisions by default: ``decided_by == "fallback"`` rows are left out and
+degraded games stay out of the outcomes; ``fallbacks=True`` counts them (metrics.provenance).
 
 Definitions: DESIGN.md §5 and docs/metrics.md. This package reads the store only; it never imports the
 engine loop, the CLI or the agents.
@@ -27,10 +30,11 @@ from metrics.aggregate import annotate, bootstrap_ci, paired_compare, summarize
 from metrics.beliefs import calibration
 from metrics.compute import METRICS, MetricInfo, compute_metrics
 from metrics.elo import elo_ratings
-from metrics.export import FORMATS, export, latex_escape, read_table, summary_latex
+from metrics.export import FORMATS, degraded_note, export, latex_escape, read_table, summary_latex
 from metrics.frames import Filters, load_frames
 from metrics.network import by_day as network_by_day
 from metrics.network import trust_graph
+from metrics.provenance import is_model_spec, without_fallbacks
 from metrics.schema import SCHEMA, TABLES, Frames, empty_frames
 
 __all__ = [
@@ -45,10 +49,12 @@ __all__ = [
     "bootstrap_ci",
     "calibration",
     "compute_metrics",
+    "degraded_note",
     "elo_ratings",
     "empty_frames",
     "export",
     "export_all",
+    "is_model_spec",
     "latex_escape",
     "load_frames",
     "metrics_table",
@@ -58,6 +64,7 @@ __all__ = [
     "summarize",
     "summary_latex",
     "trust_graph",
+    "without_fallbacks",
 ]
 
 
@@ -67,12 +74,16 @@ def metrics_table(
     game_ids: Sequence[str] | None = None,
     n_boot: int = 1000,
     seed: int = 0,
+    fallbacks: bool = False,
 ) -> pd.DataFrame:
     """Summary of every metric over the games of ``db_url`` (None = ``TRAITORS_DB`` or the default),
     optionally only ``game_ids``, grouped by ``by`` (e.g. ["model", "role"]; None or [] = overall):
-    columns ``*by, metric, n, mean, ci_low, ci_high, units``. For one game, mean is its value."""
+    columns ``*by, metric, n, mean, ci_low, ci_high, units``. For one game, mean is its value.
+    ``fallbacks`` counts the fallbacks' decisions and degraded games' outcomes (:func:`compute_metrics`);
+    ``attrs["degraded_left_out"]`` lists the degraded games left out otherwise."""
     frames = load_frames(db_url, Filters(game_ids=list(game_ids) if game_ids else None))
-    return summarize(compute_metrics(frames), frames, by=list(by or []), n_boot=n_boot, seed=seed)
+    long = compute_metrics(frames, fallbacks=fallbacks)
+    return summarize(long, frames, by=list(by or []), n_boot=n_boot, seed=seed)
 
 
 def export_all(
@@ -82,8 +93,10 @@ def export_all(
     figures: bool = True,
     by: Sequence[str] = ("model", "role"),
     game_ids: Sequence[str] | None = None,
+    fallbacks: bool = False,
 ) -> list[Path]:
-    """Load, compute and write everything (see :func:`export`) for the games of ``db_url``; returns the
-    written paths."""
+    """Load, compute and write everything (see :func:`export`) for the games of ``db_url``, counting the
+    fallbacks' decisions and degraded games' outcomes only with ``fallbacks``; returns the written paths."""
     frames = load_frames(db_url, Filters(game_ids=list(game_ids) if game_ids else None))
-    return export(frames, compute_metrics(frames), out_dir, formats=formats, figures=figures, by=by)
+    long = compute_metrics(frames, fallbacks=fallbacks)
+    return export(frames, long, out_dir, formats=formats, figures=figures, by=by, fallbacks=fallbacks)

@@ -5,7 +5,8 @@ Grouping columns available for every row: ``game_id, scenario, seed, population`
 sorted and joined by '+'), ``role`` and ``model``. For a player-level row (win, survived, influence) role
 and model are the player's (role = the side they ended on); for a game-level row role is the side the
 metric scores (:data:`metrics.compute.METRICS`) and model that side's model ('mixed' when its players use
-several models; side 'all' uses every player).
+several models; side 'all' uses every player). A metric of the model seats (fallback_rate) has role 'all'
+and the model of the seats played by a model (every seat's when none is).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.compute import METRICS
+from metrics.compute import DEGRADED_LEFT_OUT, METRICS
+from metrics.provenance import model_seats
 
 GROUPS = ("game_id", "scenario", "seed", "population", "role", "model", "metric")
 
 
 def _side_models(players: pd.DataFrame) -> pd.DataFrame:
-    """Per game: population and the model of each side (faithful, traitor, all) at the start."""
+    """Per game: population and the model of each side (faithful, traitor, all) at the start, and of the
+    model seats (``model_seats``: every seat when no seat is a model)."""
     p = pd.DataFrame(
         {
             "game_id": players["game_id"].astype(object),
@@ -30,15 +33,17 @@ def _side_models(players: pd.DataFrame) -> pd.DataFrame:
             "side": players["initial_role"].astype(object),
         }
     )
+    seats = p[model_seats(players)]
 
-    def label(keys: list[str]) -> pd.Series:
-        stats = p.groupby(keys)["model"].agg(["nunique", "first"])
+    def label(keys: list[str], rows: pd.DataFrame = p) -> pd.Series:
+        stats = rows.groupby(keys)["model"].agg(["nunique", "first"])
         return stats["first"].where(stats["nunique"] == 1, "mixed")
 
     per_side = label(["game_id", "side"]).unstack()
     pairs = p[["game_id", "model"]].dropna().drop_duplicates().sort_values(["game_id", "model"])
     out = per_side.reindex(columns=["faithful", "traitor"])
     out["all"] = label(["game_id"])
+    out["model_seats"] = label(["game_id"], seats)
     out["population"] = pairs.groupby("game_id")["model"].agg("+".join)
     return out
 
@@ -57,9 +62,9 @@ def annotate(metrics: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.Da
         out["metric"].map({k: v.subject for k, v in METRICS.items()}).fillna("all").to_numpy(dtype=object)
     )
     is_player = out["player"].notna().to_numpy()
-    out["role"] = np.where(is_player, None, subject)
+    out["role"] = np.where(is_player, None, np.where(subject == "model_seats", "all", subject))
     model = np.full(len(out), None, dtype=object)
-    for side in ("faithful", "traitor", "all"):
+    for side in ("faithful", "traitor", "all", "model_seats"):
         rows = ~is_player & (subject == side)
         model[rows] = sides[side].reindex(gid[rows]).to_numpy(dtype=object)
     if is_player.any():
@@ -119,7 +124,9 @@ def summarize(
     """Per group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric: n (rows
     with a defined value: games, or players for player-level metrics), mean, ci_low, ci_high (seeded
     percentile bootstrap of the mean, resampling games) and units (the sum of the rows' n). Rows are sorted
-    by the groups, then metrics in the order of :data:`metrics.compute.METRICS`."""
+    by the groups, then metrics in the order of :data:`metrics.compute.METRICS`. The result's
+    ``attrs["degraded_left_out"]`` repeats the ids of the degraded games whose outcomes ``metrics`` left
+    out."""
     by = [b for b in by if b != "metric"]
     unknown = sorted(set(by) - set(GROUPS))
     if unknown:
@@ -137,12 +144,14 @@ def summarize(
     table = pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
     order = {name: i for i, name in enumerate(METRICS)}  # groups sorted, metrics in METRICS order
     rank = table["metric"].map(order).fillna(len(order))
-    return (
+    table = (
         table.assign(_rank=rank)
         .sort_values([*by, "_rank", "metric"], kind="stable")
         .drop(columns="_rank")
         .reset_index(drop=True)
     )
+    table.attrs[DEGRADED_LEFT_OUT] = list(metrics.attrs.get(DEGRADED_LEFT_OUT, []))
+    return table
 
 
 def paired_compare(

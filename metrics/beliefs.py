@@ -67,7 +67,8 @@ def deception(beliefs: pd.DataFrame, games: pd.DataFrame) -> PerGame:
 
 def calibration(beliefs: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """Reliability table of Faithful beliefs: per bin of P(traitor), the mean forecast, the observed share
-    of Traitors and the count (empty bins omitted)."""
+    of Traitors and the count (empty bins omitted). Every row of ``beliefs`` counts: pass
+    ``metrics.without_fallbacks(frames)["beliefs"]`` for the seats' own reports only."""
     f = _faithful(beliefs)
     p = f["p_traitor"].to_numpy(dtype=float)
     y = (f["target_role"] == "traitor").to_numpy(dtype=float)

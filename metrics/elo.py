@@ -7,15 +7,25 @@ side moves by K · (score − expected) · its share of the side's players. Game
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
+
+from metrics.provenance import OUTCOME_STATUSES
 
 BASE, K = 1500.0, 16.0
 
 
-def elo_ratings(frames: dict[str, pd.DataFrame], k: float = K, base: float = BASE) -> pd.DataFrame:
-    """Ratings after all finished games: model, role, rating, games, wins (sorted by rating)."""
+def elo_ratings(
+    frames: dict[str, pd.DataFrame],
+    k: float = K,
+    base: float = BASE,
+    statuses: Sequence[str] = OUTCOME_STATUSES,
+) -> pd.DataFrame:
+    """Ratings after all games with a winner whose status is in ``statuses`` (default: finished, so
+    degraded games are left out): model, role, rating, games, wins (sorted by rating)."""
     games, players = frames["games"], frames["players"]
-    done = games[games["status"].eq("finished") & games["winner"].notna()]
+    done = games[games["status"].isin(list(statuses)) & games["winner"].notna()]
     p = players[players["game_id"].isin(done["game_id"])]
     counts = (
         p.assign(role=p["final_role"].astype(object), model=p["model"].astype(object))

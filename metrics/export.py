@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from metrics.aggregate import summarize
-from metrics.compute import COLUMNS
+from metrics.compute import COLUMNS, DEGRADED_LEFT_OUT
 from metrics.elo import elo_ratings
 from metrics.network import by_day as network_by_day
+from metrics.provenance import outcome_statuses, without_fallbacks
 from metrics.schema import SCHEMA, TABLES, conform
 
 FORMATS = ("csv", "parquet", "latex")
@@ -47,9 +48,13 @@ def summary_latex(
     label: str = "tab:metrics",
 ) -> str:
     """A booktabs table of a :func:`metrics.summarize` result: the group columns, metric, n and
-    ``mean [ci_low, ci_high]``; every cell escaped."""
+    ``mean [ci_low, ci_high]``; every cell escaped. The caption says how many degraded games were left
+    out of the outcome metrics (``summary.attrs["degraded_left_out"]``), when any were."""
     groups = [c for c in summary.columns if c not in ("n", "mean", "ci_low", "ci_high", "units")]
     header = [*(latex_escape(c) for c in groups), "$n$", "mean [95\\% CI]"]
+    left_out = len(summary.attrs.get(DEGRADED_LEFT_OUT, []))
+    if left_out:
+        caption += f"; {latex_escape(degraded_note(left_out, hint=False))}"
     lines = [
         "\\begin{table}[t]",
         "\\centering",
@@ -69,6 +74,18 @@ def summary_latex(
     return "\n".join(lines)
 
 
+def degraded_note(count: int, hint: bool = True) -> str:
+    """One sentence saying that ``count`` degraded games were left out of the outcome metrics (with
+    ``hint``, how to count them from the command line)."""
+    games = "game" if count == 1 else "games"
+    note = (
+        f"{count} degraded {games} (fallbacks made more of the model seats' decisions than the run "
+        "allowed, 10% by default) left out of the outcome metrics (TSR, FSR, traitor_win, win, survived, "
+        "Elo)"
+    )
+    return note + ("; --include-fallbacks counts them" if hint else "")
+
+
 def _table_dtypes(name: str) -> dict[str, str]:
     if name in SCHEMA:
         return SCHEMA[name]
@@ -86,6 +103,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         else pd.read_csv(path, keep_default_na=False, na_values=[""])
     )
     name = path.stem
+    if name == "players" and "persona" in frame.columns:  # load_frames never leaves it missing; CSV reads
+        frame["persona"] = frame["persona"].astype(object).fillna("")  # an empty persona back as missing
     if name in SCHEMA:
         return conform(frame, name)
     if name == "metrics":
@@ -115,10 +134,13 @@ def export(
     by: Sequence[str] = ("model", "role"),
     n_boot: int = 1000,
     seed: int = 0,
+    fallbacks: bool = False,
 ) -> list[Path]:
-    """Write the §4 tables, ``metrics`` (long), ``elo``, ``network_days`` (trust-network indices per
-    game-day) and ``summary`` (grouped by ``by``) as CSV/Parquet, ``summary.tex`` (booktabs) for 'latex',
-    and the paper figures (PNG + PDF) when ``figures``. Returns the written paths."""
+    """Write the §4 tables (every row, with ``decided_by``), ``metrics`` (long), ``elo``, ``network_days``
+    (trust-network indices per game-day) and ``summary`` (grouped by ``by``) as CSV/Parquet,
+    ``summary.tex`` (booktabs) for 'latex', and the paper figures (PNG + PDF) when ``figures``. Elo, the
+    network indices and the figures leave out the fallbacks' decisions and degraded games unless
+    ``fallbacks`` (pass the value ``metrics`` was computed with). Returns the written paths."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
@@ -128,8 +150,9 @@ def export(
     for name in TABLES:
         paths += _write(conform(frames[name], name), out / name, formats)
     paths += _write(metrics, out / "metrics", formats)
-    paths += _write(elo_ratings(dict(frames)), out / "elo", formats)
-    paths += _write(network_by_day(frames["beliefs"], frames["games"]), out / "network_days", formats)
+    scored = dict(frames) if fallbacks else without_fallbacks(frames)
+    paths += _write(elo_ratings(scored, statuses=outcome_statuses(fallbacks)), out / "elo", formats)
+    paths += _write(network_by_day(scored["beliefs"], scored["games"]), out / "network_days", formats)
     summary = summarize(metrics, frames, by=list(by), n_boot=n_boot, seed=seed)
     paths += _write(summary, out / "summary", formats)
     if "latex" in formats:
@@ -139,5 +162,5 @@ def export(
     if figures:
         from metrics.figures import write_figures  # matplotlib only when figures are asked for
 
-        paths += write_figures(frames, metrics, out, n_boot=n_boot, seed=seed)
+        paths += write_figures(scored, metrics, out, n_boot=n_boot, seed=seed)
     return paths

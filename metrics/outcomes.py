@@ -7,20 +7,26 @@ recruited Faithful wins or loses with the Traitors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from metrics.paper import first_ballot
+from metrics.provenance import OUTCOME_STATUSES
 from metrics.tidy import PerGame, daily_share, game_codes
 
 SIDE = {"traitor": "traitors", "faithful": "faithful"}
 
 
-def game_outcomes(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
-    """traitor_win, betrayal (share of Traitors' first-ballot votes against a fellow Traitor, per day),
-    tokens, cost_usd and model_calls per game (NaN, n = 0 without recorded model calls)."""
+def game_outcomes(
+    frames: dict[str, pd.DataFrame], statuses: Sequence[str] = OUTCOME_STATUSES
+) -> dict[str, PerGame]:
+    """traitor_win (games with a winner whose status is in ``statuses``), betrayal (share of Traitors'
+    first-ballot votes against a fellow Traitor, per day), tokens, cost_usd and model_calls per game (NaN,
+    n = 0 without recorded model calls)."""
     games, votes, calls = frames["games"], frames["votes"], frames["model_calls"]
-    finished = games["winner"].notna().to_numpy() & games["status"].eq("finished").to_numpy()
+    finished = games["winner"].notna().to_numpy() & games["status"].isin(list(statuses)).to_numpy()
     win = np.where(finished, games["winner"].eq("traitors").to_numpy(dtype=float), np.nan)
     b = first_ballot(votes)
     t = b[b["voter_role"] == "traitor"]
@@ -47,13 +53,15 @@ def game_outcomes(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
     }
 
 
-def player_outcomes(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Long player-level rows (game_id, metric, value, n, player): win and survived (finished games) and
-    influence (share of the player's valid first-ballot votes, on days with a banishment, for the
-    banished player)."""
+def player_outcomes(
+    frames: dict[str, pd.DataFrame], statuses: Sequence[str] = OUTCOME_STATUSES
+) -> pd.DataFrame:
+    """Long player-level rows (game_id, metric, value, n, player): win and survived (games with a winner
+    whose status is in ``statuses``, default finished) and influence (share of the player's valid
+    first-ballot votes, on days with a banishment, for the banished player)."""
     games, players = frames["games"], frames["players"]
     result = games.set_index("game_id")["winner"]
-    done = games.loc[games["status"].eq("finished") & games["winner"].notna(), "game_id"]
+    done = games.loc[games["status"].isin(list(statuses)) & games["winner"].notna(), "game_id"]
     p = players[players["game_id"].isin(done)]
     side = p["final_role"].astype(object).map(SIDE)
     won = (side.to_numpy() == result.reindex(p["game_id"]).to_numpy()).astype(float)

@@ -6,10 +6,13 @@ Traitor when voting. Day-based metrics are a mean over the days whose denominato
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from metrics.payloads import codes
+from metrics.provenance import OUTCOME_STATUSES
 from metrics.tidy import PerGame, daily_share, factor, game_codes, mode_share, per_game_mean, slope, unit_mean
 
 
@@ -36,10 +39,13 @@ def fcr(b: pd.DataFrame, games: pd.DataFrame) -> PerGame:
     )
 
 
-def survival(players: pd.DataFrame, games: pd.DataFrame) -> dict[str, PerGame]:
+def survival(
+    players: pd.DataFrame, games: pd.DataFrame, statuses: Sequence[str] = OUTCOME_STATUSES
+) -> dict[str, PerGame]:
     """TSR (ever-Traitors alive at the end) and FSR (Faithful and alive at the end / Faithful at start);
-    undefined for unfinished games."""
-    finished = games["status"].eq("finished").to_numpy()
+    undefined for games whose status is not in ``statuses`` (default: finished; running and degraded games
+    are left out)."""
+    finished = games["status"].isin(list(statuses)).to_numpy()
     g = game_codes(players, games)
     alive = players["alive_at_end"].to_numpy(dtype=bool)
     ever_t = (players["final_role"] == "traitor").to_numpy()
@@ -152,8 +158,12 @@ def tns(beliefs: pd.DataFrame, games: pd.DataFrame) -> PerGame:
     return 1.0 - value, n
 
 
-def paper_metrics(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
-    """All paper metrics per game, keyed by metric name."""
+def paper_metrics(
+    frames: dict[str, pd.DataFrame], statuses: Sequence[str] = OUTCOME_STATUSES
+) -> dict[str, PerGame]:
+    """All paper metrics per game, keyed by metric name (survival only for games whose status is in
+    ``statuses``). Every vote and belief row of ``frames`` counts: :func:`metrics.compute_metrics` passes
+    frames without the fallbacks' decisions by default."""
     games, votes, players, beliefs = frames["games"], frames["votes"], frames["players"], frames["beliefs"]
     b = first_ballot(votes)
     out = {
@@ -161,7 +171,7 @@ def paper_metrics(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
         "FAS": _agreement(b[b["voter_role"] == "faithful"], games),
         "TAS": _agreement(b[b["voter_role"] == "traitor"], games),
         "night_consensus": _agreement(first_ballot(votes, "murder"), games),
-        **survival(players, games),
+        **survival(players, games, statuses),
         "DES": des(b, players, games),
         **idr(beliefs, games),
         "BRR": brr(b, votes, players, games),

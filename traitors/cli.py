@@ -319,6 +319,15 @@ def import_show_command(
     out.print(f"imported {len(ids)} human games ({', '.join(ids)}) into {store.url}")
 
 
+IncludeFallbacks = Annotated[
+    bool,
+    typer.Option(
+        "--include-fallbacks",
+        help="count decisions made by a fallback, and degraded games' outcomes (left out by default)",
+    ),
+]
+
+
 @app.command("metrics")
 def metrics_command(
     db: DbOption = None,
@@ -327,9 +336,11 @@ def metrics_command(
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="only this metric (repeatable)")
     ] = None,
+    include_fallbacks: IncludeFallbacks = False,
 ) -> None:
-    """Print every metric aggregated over the stored games, with n and bootstrap 95% CIs."""
-    from metrics import METRICS, metrics_table
+    """Print every metric aggregated over the stored games, with n and bootstrap 95% CIs (the seats' own
+    decisions only, and finished games' outcomes, unless --include-fallbacks)."""
+    from metrics import METRICS, degraded_note, metrics_table
     from metrics.aggregate import GROUPS
 
     groups = [g.strip() for g in by.split(",") if g.strip()]
@@ -342,7 +353,8 @@ def metrics_command(
         fail(f"--metric {','.join(bad)}: unknown (known: {', '.join(sorted(METRICS))})")
     store = open_store(db, create=False)
     store.close()
-    table = metrics_table(resolve_url(db), by=groups, game_ids=game)
+    table = metrics_table(resolve_url(db), by=groups, game_ids=game, fallbacks=include_fallbacks)
+    left_out = len(table.attrs.get("degraded_left_out", []))
     if metric:
         table = table[table["metric"].isin(metric)]
     if table.empty:
@@ -355,6 +367,8 @@ def metrics_command(
         mean = "nan" if r["mean"] != r["mean"] else f"{r['mean']:.3f}"
         shown.add_row(*(str(r[g]) for g in groups), r["metric"], str(r["n"]), mean, ci)
     out.print(shown)
+    if left_out:
+        out.print(escape(degraded_note(left_out)))
 
 
 @app.command("export")
@@ -368,6 +382,7 @@ def export_command(
         bool, typer.Option("--figures/--no-figures", help="matplotlib PNG + PDF figures")
     ] = False,
     by: Annotated[str, typer.Option(help="grouping of the summary table")] = "model,role",
+    include_fallbacks: IncludeFallbacks = False,
 ) -> None:
     """Write the tidy tables, the long metrics, a booktabs summary and figures for papers."""
     from metrics import FORMATS, export_all
@@ -389,6 +404,7 @@ def export_command(
             formats=formats,
             figures=figures,
             by=[g.strip() for g in by.split(",") if g.strip()],
+            fallbacks=include_fallbacks,
         )
     except ImportError as exc:
         missing = getattr(exc, "name", None) or "pyarrow or matplotlib"

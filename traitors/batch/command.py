@@ -1,7 +1,9 @@
 """``traitors batch EXPERIMENT.yaml``: the command (registered on the typer app in :mod:`traitors.cli`).
 
-Bad input ends with one line on stderr and exit code 2, before anything is written. Exit code 1 when games
-failed, 130 when interrupted, 0 otherwise (also when a budget stopped the batch: re-run to continue).
+Bad input (and a model that does not answer the probe call) ends with one line on stderr and exit code 2,
+before anything is written. Exit code 1 when games failed or a condition has degraded games (a fallback made
+more than the experiment's ``max_fallback_rate`` of the model seats' decisions), 130 when interrupted, 0
+otherwise (also when a budget stopped the batch: re-run to continue).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def batch(
     except KeyboardInterrupt:
         _err.print("aborted: finished phases are stored; re-run the same command to continue")
         raise typer.Exit(130) from None
-    except (StoreError, RuntimeError) as exc:
+    except (StoreError, RuntimeError, ExperimentError) as exc:
         _fail(str(exc))
     _out.print(summary_table(result.outcomes, f"{result.experiment} ({result.wall_s:.1f} s)"))
     for o in result.outcomes:
@@ -83,7 +85,14 @@ def batch(
             _err.print(f"[red]failed[/] {o.game_id}: {escape(str(o.error))}", soft_wrap=True)
     if result.stopped:
         _err.print(f"stopped early: {result.stopped}; re-run the same command to continue")
-    if result.count("failed"):
+    degraded = [r for r in result.rows if r["degraded"]]
+    for r in degraded:
+        _err.print(
+            f"[red]degraded[/] {escape(r['condition'])}: {r['degraded']} game(s) over the fallback limit; "
+            f"fallbacks made {r['fallbacks']} of {r['decisions']} model decisions",
+            soft_wrap=True,
+        )
+    if result.count("failed") or degraded:
         raise typer.Exit(1)
     if result.stopped == "interrupted":
         raise typer.Exit(130)

@@ -3,6 +3,7 @@ progress, budgets and a graceful Ctrl-C (first: stop at the next phase boundary;
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import signal
@@ -24,8 +25,9 @@ from traitors.batch.progress import ProgressBar, Tally, summary_rows
 from traitors.batch.spec import Experiment, ExperimentError, load_experiment, safe_name
 from traitors.batch.worker import GameOutcome, check_matches
 from traitors.config import _format_validation
-from traitors.events import GameCreated, event_from_json, event_to_json
+from traitors.events import GameCreated, PlayerInfo, event_from_json, event_to_json
 from traitors.schema import ensure_schema
+from traitors.state import replay
 from traitors.store import Store, events, games, resolve_url
 
 
@@ -92,6 +94,19 @@ def check_prices(specs: Sequence[str]) -> None:
             raise ExperimentError(f"--max-cost: {suggest_price(spec)}")
 
 
+def check_endpoints(tasks: Sequence[GameTask]) -> None:
+    """One cheap call to every distinct model of the experiment (:func:`traitors.runner.check_models`);
+    raises :class:`ExperimentError` naming the condition and seat of a model that does not answer."""
+    first: dict[str, PlayerInfo] = {}
+    for task in tasks:
+        for name, spec in zip(task.scenario.player_names(), task.agents, strict=True):
+            first.setdefault(spec.strip(), PlayerInfo(name=f"{name} of {task.condition}", agent=spec))
+    try:
+        asyncio.run(runner.check_models(list(first.values())))
+    except ValueError as err:
+        raise ExperimentError(str(err)) from None
+
+
 def _stored(store: Store, tasks: Sequence[GameTask]) -> dict[str, GameCreated]:
     """The stored ``GameCreated`` event of every planned game that exists."""
     ids = [t.game_id for t in tasks]
@@ -111,7 +126,8 @@ def _finished(store: Store, tasks: Sequence[GameTask]) -> dict[str, dict[str, An
     rows: dict[str, dict[str, Any]] = {}
     with store.engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            query = select(games).where(games.c.game_id.in_(ids[i : i + 500]), games.c.status == "finished")
+            done = games.c.status.in_(("finished", "degraded"))
+            query = select(games).where(games.c.game_id.in_(ids[i : i + 500]), done)
             rows.update({r.game_id: dict(r._mapping) for r in conn.execute(query)})
     return rows
 
@@ -127,7 +143,10 @@ def _classify(store: Store, tasks: Sequence[GameTask]) -> tuple[dict[str, GameOu
         if error is not None:
             outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "failed", error=error)
         elif row is not None:
-            outcomes[t.game_id] = GameOutcome(t.game_id, t.condition, "skipped", row["winner"], row["days"])
+            outcome = GameOutcome(t.game_id, t.condition, "skipped", row["winner"], row["days"])
+            if any(is_model_spec(a) for a in t.agents):  # fallbacks happen only where a model plays
+                outcome.account(replay(store.load_events(t.game_id)), t.max_fallback_rate)
+            outcomes[t.game_id] = outcome
         else:
             todo.append(t)
     return outcomes, todo
@@ -145,11 +164,15 @@ def run_batch(
     models: Sequence[str] | None = None,
     ray_address: str | None = None,
     progress: bool = True,
+    probe: bool = True,
 ) -> BatchResult:
-    """Run (or continue) an experiment; finished games are skipped, unfinished ones resumed."""
+    """Run (or continue) an experiment; finished games are skipped, unfinished ones resumed. ``probe``
+    first checks that every model answers (:func:`check_endpoints`), before anything is written."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use {', '.join(BACKENDS)}")
     exp, tasks = prepare(experiment, models, max_cost)
+    if probe:
+        check_endpoints(tasks)
     started = time.perf_counter()
     signals = Signals(shared=backend == "process")
     tally = Tally(len(tasks), max_tokens, max_cost, on_budget=lambda _reason: signals.drain())

@@ -33,6 +33,7 @@ class GameTask:
     seed: int
     agents: tuple[str, ...]
     memory: bool = True
+    max_fallback_rate: float = 0.10
     prior: tuple[str, ...] = field(default=(), compare=False)  # stored events (JSON) when the driver writes
 
 
@@ -106,6 +107,7 @@ def plan_games(experiment: Experiment, scenarios: Sequence[Scenario]) -> list[Ga
                         s,
                         tuple(seating),
                         experiment.memory,
+                        experiment.max_fallback_rate,
                     )
                     for i, (s, seating) in enumerate(zip(seeds, seatings, strict=True))
                 ]

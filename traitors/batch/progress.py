@@ -125,7 +125,8 @@ class ProgressBar:
 
 def summary_rows(outcomes: Sequence[GameOutcome]) -> list[dict[str, Any]]:
     """One row per condition: games by status, wins by side, mean days, tokens and cost (NaN: unknown, when
-    a call's price is unknown)."""
+    a call's price is unknown), and the model seats' decisions, how many a fallback made, and how many games
+    ended degraded."""
     groups: dict[str, list[GameOutcome]] = defaultdict(list)
     for o in outcomes:
         groups[o.condition].append(o)
@@ -144,6 +145,9 @@ def summary_rows(outcomes: Sequence[GameOutcome]) -> list[dict[str, Any]]:
                 "failed": sum(o.status == "failed" for o in group),
                 "tokens": sum(o.tokens for o in group),
                 "cost": sum(o.cost for o in group),  # NaN (unknown) if any game's cost is NaN
+                "decisions": sum(o.decisions for o in done),
+                "fallbacks": sum(o.fallbacks for o in done),
+                "degraded": sum(o.degraded for o in done),
             }
         )
     return rows
@@ -154,7 +158,7 @@ def summary_table(outcomes: Sequence[GameOutcome], title: str = "Batch summary")
     table = Table(title=title)
     for col in ("condition", "games", "done", "faithful wins", "traitor wins", "mean days", "stopped"):
         table.add_column(col, justify="left" if col == "condition" else "right")
-    for col in ("failed", "tokens", "cost $"):
+    for col in ("failed", "fallbacks", "degraded", "tokens", "cost $"):
         table.add_column(col, justify="right")
     for r in summary_rows(outcomes):
         table.add_row(
@@ -166,10 +170,17 @@ def summary_table(outcomes: Sequence[GameOutcome], title: str = "Batch summary")
             f"{r['mean_days']:.2f}",
             str(r["stopped"]),
             f"[red]{r['failed']}[/]" if r["failed"] else "0",
+            fallback_cell(r["fallbacks"], r["decisions"]),
+            f"[red]{r['degraded']}[/]" if r["degraded"] else "0",
             f"{r['tokens']:,}",
             "unknown" if math.isnan(r["cost"]) else f"{r['cost']:.4f}",
         )
     return table
+
+
+def fallback_cell(fallbacks: int, decisions: int) -> str:
+    """``3/120 (2.5%)``, or ``–`` without decisions to count."""
+    return f"{fallbacks}/{decisions} ({fallbacks / decisions:.1%})" if decisions else "–"
 
 
 def usd(cost: float) -> str:

@@ -97,6 +97,12 @@ class Experiment(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1_000_000)
     balance_roles: bool = True
     memory: bool = Field(True, description="agents keep persistent SQL memory (traitors.runner's memory)")
+    max_fallback_rate: float = Field(
+        0.10,
+        ge=0.0,
+        le=1.0,
+        description="a game whose model seats' decisions were fallbacks more often is degraded",
+    )
     models: tuple[str, ...] = ()
     populations: tuple[Population, ...] = ()
     base_dir: str = Field("", exclude=True, description="where relative scenario paths start")

@@ -26,7 +26,7 @@ from traitors import runner
 from traitors.batch.limits import AdaptiveGate
 from traitors.batch.plan import GameTask
 from traitors.events import Event, GameCreated, ModelCall, event_from_json, event_to_json
-from traitors.state import replay
+from traitors.state import GameState, replay
 from traitors.store import Store
 
 
@@ -77,6 +77,15 @@ class GameOutcome:
     resumed: bool = False
     error: str | None = None
     events: list[str] = field(default_factory=list)  # new events (JSON) when the driver writes
+    decisions: int = 0  # the model seats' decisions (every seat's when none is a model)
+    fallbacks: int = 0  # of those, made by a fallback
+    degraded: bool = False  # ended with a fallback share over the experiment's max_fallback_rate
+
+    def account(self, state: GameState, max_fallback_rate: float) -> None:
+        """Fill the fallback counts and the degraded flag from an ended game."""
+        share = runner.fallback_report(state)
+        self.decisions, self.fallbacks = share.decisions, share.fallbacks
+        self.degraded = runner.is_degraded(state, max_fallback_rate)
 
 
 class Meter:
@@ -146,12 +155,19 @@ async def play_task(
                 return out
             if state.ended:
                 out.status, out.winner, out.days = "skipped", state.winner, state.day
+                out.account(state, task.max_fallback_rate)
                 return out
             if control.draining():
                 out.status = "not_started"
                 return out
             out.resumed = True
-            state = await runner.resume(sink, task.game_id, observer=meter, memory=task.memory)
+            state = await runner.resume(
+                sink,
+                task.game_id,
+                observer=meter,
+                memory=task.memory,
+                max_fallback_rate=task.max_fallback_rate,
+            )
         else:
             if control.draining():
                 out.status = "not_started"
@@ -164,8 +180,11 @@ async def play_task(
                 game_id=task.game_id,
                 observer=meter,
                 memory=task.memory,
+                probe=False,  # the driver checked every model once before the batch
+                max_fallback_rate=task.max_fallback_rate,
             )
         out.status, out.winner, out.days = "finished", state.winner, state.day
+        out.account(state, task.max_fallback_rate)
     except Halted:
         out.status = "stopped"
     except Exception as exc:  # one broken game must not stop the batch

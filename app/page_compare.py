@@ -87,8 +87,14 @@ def render(url: str) -> None:
     chosen = cols[2].multiselect("Metrics", known, default=default, key="cmp_metrics")
     st.caption(
         f"{n_games:,} games; means with 95% percentile-bootstrap CIs ({N_BOOT} resamples, seed 0); "
-        "n = games (or players, for per-player metrics) with a defined value."
+        "n = games (or players, for per-player metrics) with a defined value. Decisions made by a fallback "
+        "are left out (see fallback_rate)."
     )
+    left_out = len(long.attrs.get("degraded_left_out", []))
+    if left_out:
+        from metrics import degraded_note
+
+        st.caption(session.md(f"{degraded_note(left_out, hint=False)}."))
     if frames["games"]["scenario"].eq(HUMAN_SCENARIO).any():
         st.caption(HUMAN_CAVEAT)
     if long.empty:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import db, session
-from app.replay_model import ReplayView, beliefs
+from app.replay_model import FALLBACK, ReplayView, beliefs, fallback_counts
 from memory.tables import PUBLIC, importance_for
 from traitors.views import view
 
@@ -67,6 +67,14 @@ def _until(frame: pd.DataFrame | None, rv: ReplayView) -> pd.DataFrame | None:
     return frame
 
 
+def belief_table(mine: pd.DataFrame) -> pd.DataFrame:
+    """One observer's reports as target × day (P(traitor), 2 decimals); a day whose report a fallback
+    made is headed ``day N (fallback)``."""
+    table = mine.pivot_table(index="target", columns="day", values="p_traitor").round(2)
+    fell = set(mine.loc[mine["decided_by"] == FALLBACK, "day"])
+    return table.rename(columns=lambda d: f"day {d}" + (f" ({FALLBACK})" if d in fell else ""))
+
+
 def render(url: str, rv: ReplayView) -> None:
     """Everything about the point-of-view player up to the replay step."""
     me = rv.pov
@@ -80,15 +88,16 @@ def render(url: str, rv: ReplayView) -> None:
             f"Knows: {me} is a {v.role}{fellows}. "
             f"Traitors in the game: {v.n_traitors if v.n_traitors is not None else 'unknown'}."
         )
+    counts = fallback_counts(rv.shown, [p for p in rv.state.players if p.name == me])
+    if len(counts):
+        made, fell = int(counts["decisions"].iloc[0]), int(counts["fallbacks"].iloc[0])
+        st.text(f"Decisions so far: {made}, of which {fell} made by a fallback (not by {me}).")
     st.subheader("Beliefs reported")
     mine = beliefs(rv.shown, me)
     if mine.empty:
         st.caption("No belief report yet.")
     else:
-        st.dataframe(
-            mine.pivot_table(index="target", columns="day", values="p_traitor").round(2).add_prefix("day "),
-            width="stretch",
-        )
+        st.dataframe(belief_table(mine), width="stretch")
     game_id = rv.state.game_id
     memory = _memory(url, game_id, me)
     for rows, title in ((memory, "Memory"), (_rows(url, "beliefs", game_id, me), "Beliefs kept in memory")):

@@ -5,11 +5,22 @@ from __future__ import annotations
 import streamlit as st
 
 from app import charts, page_player, session
-from app.replay_model import ReplayView, avatar, ballots, eliminations, timeline, transcript_rows
+from app.replay_model import (
+    FALLBACK,
+    ReplayView,
+    avatar,
+    ballots,
+    eliminations,
+    fallback_counts,
+    timeline,
+    transcript_rows,
+)
 from traitors import transcript
 from traitors.events import Event, RolesAssigned
 
 MAX_LINES = 300
+#: The mark of a statement, vote or belief report that a fallback made, not the seat (constant text).
+FALLBACK_BADGE = ":orange-badge[fallback]"
 
 
 def _shift(delta: int, last: int) -> None:
@@ -87,8 +98,9 @@ def _transcript(rv: ReplayView, rows: list[dict], spoilers: bool) -> None:
             continue
         with st.chat_message(speaker, avatar=avatar(speaker, seats.get(speaker, 0))):
             channel = " :violet-badge[Traitors' channel]" if row["channel"] == "traitors" else ""
+            fallback = f" {FALLBACK_BADGE}" if row.get("decided_by") == FALLBACK else ""
             st.markdown(
-                f"**{session.md(speaker)}** {session.role_badge(roles.get(speaker))}{channel}"
+                f"**{session.md(speaker)}** {session.role_badge(roles.get(speaker))}{channel}{fallback}"
                 f" :gray[day {row['day']} · {row['phase']}]"
             )
             st.text(row["text"])
@@ -107,6 +119,12 @@ def _ballots(rv: ReplayView, day: int | None, spoilers: bool) -> None:
         )
         left, right = st.columns([2, 3])
         left.dataframe(table, hide_index=True, width="stretch")
+        fell = int((b.votes["decided_by"] == FALLBACK).sum())
+        if fell:
+            left.markdown(
+                f"{FALLBACK_BADGE} {fell} of {len(b.votes)} votes made by a fallback, not by the seat "
+                "(left out of the metrics by default)"
+            )
         if b.result is not None:
             counts = ", ".join(f"{t}: {n}" for t, n in sorted(b.result.counts.items(), key=lambda kv: -kv[1]))
             left.text(
@@ -120,6 +138,34 @@ def _ballots(rv: ReplayView, day: int | None, spoilers: bool) -> None:
             )
 
 
+def _players(rv: ReplayView, spoilers: bool) -> None:
+    """The seats with their agents and how many of their decisions (so far) a fallback made."""
+    roles = rv.known_roles(spoilers)
+    table = fallback_counts(rv.shown, rv.state.players)
+    table.insert(2, "role", table["player"].map(roles).fillna("unknown"))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"fallback_rate": st.column_config.NumberColumn("fallback rate", format="%.2f")},
+    )
+    fell = table[table["fallbacks"] > 0]
+    if len(fell):
+        names = ", ".join(f"{p} ({n})" for p, n in zip(fell["player"], fell["fallbacks"], strict=True))
+        st.markdown(f"{FALLBACK_BADGE} decisions made by a fallback, not by the seat: {session.md(names)}")
+    else:
+        st.caption("No decision so far was made by a fallback.")
+
+
+def _fallback_summary(events: tuple[Event, ...]) -> str:
+    """A caption clause on the whole game's fallbacks (empty when there were none)."""
+    table = fallback_counts(events, events[0].players)
+    fell = int(table["fallbacks"].sum())
+    if not fell:
+        return ""
+    return f" · a fallback made {fell} of {int(table['decisions'].sum())} decisions"
+
+
 def render(url: str) -> None:
     """Draw the replay page for the selected game."""
     events = session.selected_game(url)
@@ -131,6 +177,7 @@ def render(url: str) -> None:
     st.caption(
         f"scenario {session.md(created.scenario)} · seed {created.seed} · {len(names)} players · "
         f"{len(events)} events · agents {session.md(', '.join(sorted({p.agent for p in created.players})))}"
+        f"{_fallback_summary(events)}"
     )
     step = _controls(events, names)
     _autoplay(len(events) - 1)
@@ -151,7 +198,7 @@ def render(url: str) -> None:
     rows = [r for r in transcript_rows(rv.shown) if day is None or r["day"] == day]
     if not spoilers:
         rows = [r for r in rows if not r["text"].startswith("The Traitors are ")]
-    labels = ["Transcript", "Ballots", "Eliminations", "Player" if pov else "Model calls"]
+    labels = ["Transcript", "Ballots", "Eliminations", "Players", "Player" if pov else "Model calls"]
     tabs = st.tabs(labels)
     with tabs[0]:
         _transcript(rv, rows, spoilers)
@@ -160,6 +207,8 @@ def render(url: str) -> None:
     with tabs[2]:
         st.dataframe(eliminations(rv.shown), hide_index=True, width="stretch")
     with tabs[3]:
+        _players(rv, spoilers)
+    with tabs[4]:
         if pov:
             page_player.render(url, rv)
         else:

@@ -21,13 +21,18 @@ from traitors.events import (
     GameEnded,
     ModelCall,
     Murdered,
+    PlayerInfo,
     Role,
     Statement,
     VoteCast,
     VoteResult,
 )
+from traitors.provenance import decisions
 from traitors.state import GameState, replay
 from traitors.views import view
+
+#: The ``decided_by`` of a decision the seat did not make (docs/metrics.md, "Provenance").
+FALLBACK = "fallback"
 
 AVATAR_COLORS = (
     "#e57373",
@@ -62,7 +67,8 @@ def avatar(name: str, seat: int) -> bytes:
 
 @dataclass(frozen=True)
 class Ballot:
-    """One ballot: its votes (voter, target, valid) and result, as the point of view saw them."""
+    """One ballot: its votes (voter, target, valid, decided_by) and result, as the point of view saw
+    them."""
 
     day: int
     kind: str
@@ -135,7 +141,8 @@ def timeline(events: Sequence[Event]) -> pd.DataFrame:
 
 
 def transcript_rows(shown: Sequence[Event]) -> list[dict]:
-    """Rows for the transcript: statements with their speaker, and narration lines (votes are ballots)."""
+    """Rows for the transcript: statements with their speaker and ``decided_by``, and narration lines
+    (votes are ballots)."""
     rows = []
     for ev in shown:
         if isinstance(ev, Statement):
@@ -147,6 +154,7 @@ def transcript_rows(shown: Sequence[Event]) -> list[dict]:
                     "speaker": ev.speaker,
                     "channel": ev.channel,
                     "text": ev.text,
+                    "decided_by": ev.decided_by,
                 }
             )
         elif not isinstance(ev, VoteCast | VoteResult | ModelCall):
@@ -160,6 +168,7 @@ def transcript_rows(shown: Sequence[Event]) -> list[dict]:
                         "speaker": None,
                         "channel": "host",
                         "text": text,
+                        "decided_by": None,
                     }
                 )
     return rows
@@ -177,8 +186,11 @@ def ballots(shown: Sequence[Event]) -> list[Ballot]:
     out = []
     for key, votes in groups.items():
         frame = pd.DataFrame(
-            [{"voter": v.voter, "target": v.target, "valid": v.valid} for v in votes],
-            columns=["voter", "target", "valid"],
+            [
+                {"voter": v.voter, "target": v.target, "valid": v.valid, "decided_by": v.decided_by}
+                for v in votes
+            ],
+            columns=["voter", "target", "valid", "decided_by"],
         )
         out.append(Ballot(*key, votes=frame, result=results.get(key)))
     return out
@@ -200,11 +212,35 @@ def eliminations(shown: Sequence[Event]) -> pd.DataFrame:
 
 
 def beliefs(shown: Sequence[Event], observer: str | None = None) -> pd.DataFrame:
-    """Belief reports (day, observer, target, p_traitor), of one observer or all."""
+    """Belief reports (day, observer, target, p_traitor, decided_by), of one observer or all."""
     rows = [
-        {"day": e.day, "observer": e.observer, "target": t, "p_traitor": p}
+        {"day": e.day, "observer": e.observer, "target": t, "p_traitor": p, "decided_by": e.decided_by}
         for e in shown
         if isinstance(e, BeliefReported) and (observer is None or e.observer == observer)
         for t, p in e.beliefs.items()
     ]
-    return pd.DataFrame(rows, columns=["day", "observer", "target", "p_traitor"])
+    return pd.DataFrame(rows, columns=["day", "observer", "target", "p_traitor", "decided_by"])
+
+
+def fallback_counts(shown: Sequence[Event], players: Sequence[PlayerInfo]) -> pd.DataFrame:
+    """Per seat: its agent, how many of its decisions the shown events record, how many a fallback made
+    (``traitors.provenance.decisions``: an engine abstention counts only where its host-only record is
+    shown) and their share (NaN without decisions)."""
+    made: dict[str, int] = {p.name: 0 for p in players}
+    fell: dict[str, int] = dict(made)
+    for d in decisions(shown):
+        if d.player in made:
+            made[d.player] += 1
+            fell[d.player] += d.decided_by == FALLBACK
+    frame = pd.DataFrame(
+        {
+            "player": [p.name for p in players],
+            "agent": [p.agent for p in players],
+            "decisions": [made[p.name] for p in players],
+            "fallbacks": [fell[p.name] for p in players],
+        },
+        columns=["player", "agent", "decisions", "fallbacks"],
+    )
+    total = frame["decisions"].astype(float)
+    frame["fallback_rate"] = (frame["fallbacks"] / total).where(total > 0)
+    return frame

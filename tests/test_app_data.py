@@ -283,3 +283,44 @@ def test_replay_command_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatc
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.headless") + 1] == "true"
     assert command[-3:] == ["--", "--db", "sqlite:///x.db"]
+
+
+FALLBACK_GAME = "fallback-game"
+
+
+@pytest.fixture(scope="module")
+def fallback_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with one game whose LLM seats' endpoint is dead and with a stubborn seat."""
+    from tests.fallback_games import play_fallback_game
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('fallbacks') / 'games.db'}"
+    with Store(url) as store:
+        play_fallback_game(store, FALLBACK_GAME, 3)
+    return url
+
+
+def test_replay_model_marks_fallbacks(fallback_db: str) -> None:
+    from app.replay_model import beliefs, fallback_counts
+
+    engine = db.open_readonly(fallback_db)
+    events = db.load_events(engine, FALLBACK_GAME)
+    full = ReplayView(events, len(events) - 1)
+    said = [r for r in transcript_rows(full.shown) if r["speaker"] is not None]
+    assert [r["decided_by"] for r in said] == [e.decided_by for e in events if isinstance(e, Statement)]
+    assert "fallback" in {r["decided_by"] for r in said}
+    cast = [d for b in ballots(full.shown) for d in b.votes["decided_by"]]
+    assert cast == [e.decided_by for e in events if isinstance(e, VoteCast)] and "fallback" in cast
+    reports = beliefs(full.shown)
+    assert (reports["decided_by"] == "fallback").sum() == sum(
+        len(e.beliefs) for e in events if isinstance(e, BeliefReported) and e.decided_by == "fallback"
+    )
+    counts = fallback_counts(full.shown, full.state.players).set_index("player")
+    players = load_frames(engine)["players"].set_index("player")
+    assert counts["decisions"].to_dict() == players["decisions"].to_dict()
+    assert counts["fallbacks"].to_dict() == players["fallbacks"].to_dict()
+    assert (counts["fallbacks"] > 0).sum() >= 2
+    seat = next(
+        p for p, r in full.state.initial_roles.items() if r == "faithful" and counts.loc[p, "fallbacks"]
+    )
+    mine = fallback_counts(ReplayView(events, len(events) - 1, seat).shown, full.state.players)
+    assert mine.set_index("player").loc[seat, "decisions"] <= counts.loc[seat, "decisions"]

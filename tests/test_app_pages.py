@@ -296,3 +296,29 @@ def test_llm_game_with_memory_against_the_fake_openai_server(
     at.session_state["step"] = middle
     memory = next(d.value for d in run(at).dataframe if "content" in d.value.columns)
     assert len(memory) and memory["source_seq"].max() <= middle  # what the player remembered by then
+
+
+def test_fallback_lines_votes_and_counts_are_marked(tmp_path: Path) -> None:
+    from tests.fallback_games import DEAD, play_fallback_game
+
+    url = f"sqlite:///{tmp_path / 'fallbacks.db'}"
+    with Store(url) as store:
+        events = play_fallback_game(store, "fb", 4)
+    players = load_frames(url)["players"].set_index("player")
+    at = start(url, game="fb", page="Replay", step=str(len(events) - 1))
+    at.toggle(key="whole_game").set_value(True)
+    run(at)
+    badge = ":orange-badge[fallback]"
+    fell = [e for e in events if isinstance(e, Statement) and e.decided_by == "fallback"]
+    assert fell and sum(badge in m.value for m in at.markdown if m.value.startswith("**")) == len(fell)
+    marked = [m.value for m in at.markdown if "votes made by a fallback" in m.value]
+    assert marked and all(m.startswith(badge) for m in marked)
+    table = next(d.value for d in at.dataframe if "fallback_rate" in d.value.columns)
+    assert table.set_index("player")["fallbacks"].to_dict() == players["fallbacks"].to_dict()
+    total = f"a fallback made {players['fallbacks'].sum()} of {players['decisions'].sum()} decisions"
+    assert any(total in c.value for c in at.caption)
+    dead = next(p for p in events[0].players if p.agent == DEAD).name
+    at = start(url, game="fb", page="Replay", pov=dead, step=str(len(events) - 1))
+    assert any(t.value.startswith("Decisions so far: ") and "made by a fallback" in t.value for t in at.text)
+    grid = next(d.value for d in at.dataframe if any(str(c).startswith("day ") for c in d.value.columns))
+    assert all(str(c).endswith("(fallback)") for c in grid.columns)  # every report of a dead seat

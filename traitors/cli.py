@@ -119,17 +119,31 @@ def run(
     resume: Annotated[str | None, typer.Option("--resume", help="continue a stored game by id")] = None,
     game_id: Annotated[str | None, typer.Option("--game-id", help="id for the (single) new game")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only each game's result")] = False,
+    max_fallback_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="a game whose model seats' decisions were fallbacks more often ends degraded",
+        ),
+    ] = runner.MAX_FALLBACK_RATE,
 ) -> None:
-    """Play games (offline agents or language models), narrate them day by day, and store every event."""
+    """Play games (offline agents or language models), narrate them day by day, and store every event.
+    Exit code 1 when a game ended degraded (a fallback made more than --max-fallback-rate of the model
+    seats' decisions)."""
     agents = model or agents
     if resume is None:
         try:
             loaded = load_scenario(scenario)
-            runner.seat_players(loaded, agents)
+            seats = runner.seat_players(loaded, agents)
         except (ScenarioError, ValueError) as exc:
             fail(str(exc))
         if game_id is not None and games > 1:
             fail("--game-id names a single game; drop it or use --games 1")
+        try:  # a dead endpoint, a wrong key or a rejected parameter stops here, in seconds
+            asyncio.run(runner.check_models(seats))
+        except ValueError as exc:
+            fail(str(exc))
     store = open_store(db)
     narrator = None if quiet else Narrator(out)
     try:
@@ -138,7 +152,11 @@ def run(
             if len(matches) != 1:
                 fail(f"no game {resume!r} in {store.url}" if not matches else f"{resume!r} is ambiguous")
             try:
-                states = [asyncio.run(runner.resume(store, matches[0], narrator))]
+                states = [
+                    asyncio.run(
+                        runner.resume(store, matches[0], narrator, max_fallback_rate=max_fallback_rate)
+                    )
+                ]
             except ValueError as exc:
                 fail(str(exc))
         else:
@@ -153,7 +171,14 @@ def run(
                 states.append(
                     asyncio.run(
                         runner.play_game(
-                            loaded, s, agents=agents, store=store, game_id=gid, observer=narrator
+                            loaded,
+                            s,
+                            agents=agents,
+                            store=store,
+                            game_id=gid,
+                            observer=narrator,
+                            probe=False,
+                            max_fallback_rate=max_fallback_rate,
                         )
                     )
                 )
@@ -164,8 +189,26 @@ def run(
         raise typer.Exit(130) from None
     finally:
         store.close()
+    degraded = []
     for state in states:
-        out.print(f"[bold]{state.game_id}[/]: {state.winner} win on day {state.day} (stored in {store.url})")
+        share = runner.fallback_report(state)
+        by = f", fallbacks {share.fallbacks}/{share.decisions} decisions" if share.fallbacks else ""
+        out.print(
+            f"[bold]{state.game_id}[/]: {state.winner} win on day {state.day}{escape(by)} "
+            f"(stored in {store.url})"
+        )
+        if runner.is_degraded(state, max_fallback_rate):
+            degraded.append((state.game_id, share))
+    if degraded:
+        gid, share = degraded[0]
+        more = f" (and {len(degraded) - 1} more)" if len(degraded) > 1 else ""
+        err.print(
+            f"error: game {escape(gid)}{more} is degraded: a fallback made {share.fallbacks} of "
+            f"{share.decisions} model decisions ({share.rate:.0%} > --max-fallback-rate "
+            f"{max_fallback_rate:.0%}); see `traitors show {escape(gid)}`",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("list")

@@ -16,6 +16,7 @@ from traitors.engine import Game
 from traitors.events import (
     BeliefReported,
     DecisionFallback,
+    DecisionReasoning,
     GameCreated,
     PlayerInfo,
     Statement,
@@ -24,7 +25,7 @@ from traitors.events import (
 from traitors.provenance import decisions, fallback_share
 from traitors.runner import is_degraded
 from traitors.state import replay
-from traitors.views import PlayerView
+from traitors.views import PlayerView, view
 
 SMALL = Scenario(name="small", players=6, traitors=1, max_days=2)
 
@@ -94,3 +95,18 @@ def test_an_llm_seats_fallback_is_marked_and_explained() -> None:
     lines = [line for _, line in transcript.lines(events)]
     assert any(line.startswith("Alex: ") and line.endswith(transcript.FALLBACK_MARK) for line in lines)
     assert any("Alex's speak was made by the agent's fallback" in line for line in lines)
+
+
+def test_private_reasoning_is_logged_host_only() -> None:
+    def thinking(view: PlayerView, request: DecisionRequest) -> Decision:
+        decision = first_legal(view, request)
+        return decision.model_copy(update={"reasoning": f"{view.me} thinks before {request.kind}."})
+
+    events = _play({n: Scripted(thinking) for n in SMALL.player_names()})
+    notes = [e for e in events if isinstance(e, DecisionReasoning)]
+    assert notes and all(e.audience == () for e in notes)
+    assert {e.kind for e in notes} >= {"speak", "belief", "vote", "murder"}
+    assert all(e.text == f"{e.player} thinks before {e.kind}." for e in notes)
+    final = replay(events)
+    for name in final.names:
+        assert not any(isinstance(e, DecisionReasoning) for e in view(final, name).events)

@@ -59,7 +59,8 @@ class Decision(BaseModel):
     """An agent's answer: ``choice`` for votes and answers, ``text`` (with optional structured
     ``accuses``/``defends``) for speech, ``beliefs`` (P(traitor) per player) for belief reports, the
     model calls it took (``calls``; the engine logs them as ``ModelCall`` events), and who made it
-    (``decided_by``, see :data:`traitors.events.DecidedBy`; ``reason`` says why when a fallback did)."""
+    (``decided_by``, see :data:`traitors.events.DecidedBy`; ``reason`` says why when a fallback did).
+    ``reasoning`` is the agent's private reasoning, logged host-only (``DecisionReasoning``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     choice: str | None = None
@@ -70,6 +71,7 @@ class Decision(BaseModel):
     calls: tuple[ModelCallRecord, ...] = ()
     decided_by: DecidedBy = "agent"
     reason: str = ""
+    reasoning: str = ""
 
 
 @runtime_checkable

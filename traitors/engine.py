@@ -30,6 +30,7 @@ from traitors.events import (
     BeliefReported,
     DayStarted,
     DecisionFallback,
+    DecisionReasoning,
     Event,
     GameCreated,
     GameEnded,
@@ -53,6 +54,8 @@ from traitors.state import GameState, apply, replay
 from traitors.views import view
 
 _Answer = tuple[Decision | None, str | None, list[ModelCallRecord]]
+#: The longest private reasoning the log keeps for one decision.
+MAX_REASONING_CHARS = 2000
 NEXT_PHASE = {
     "setup": "breakfast",
     "breakfast": "mission",
@@ -210,6 +213,18 @@ class Game:
         for player, (decision, error, calls) in zip(players, answers, strict=True):
             for call in calls:
                 self._emit(ModelCall, audience=(), player=player, **call.model_dump())
+            if decision is not None and decision.reasoning:
+                request = requests[player]
+                self._emit(
+                    DecisionReasoning,
+                    audience=(),
+                    player=player,
+                    kind=request.kind,
+                    ballot=request.ballot,
+                    turn=request.turn,
+                    channel=request.channel,
+                    text=decision.reasoning.strip()[:MAX_REASONING_CHARS],
+                )
             if decision is None:
                 self._emit(
                     DecisionFallback,

@@ -174,6 +174,19 @@ class DecisionFallback(_Event):
     source: Literal["engine", "agent"] = "engine"
 
 
+class DecisionReasoning(_Event):
+    """The private reasoning an agent gave with one decision (host only: never in any player's view).
+    ``kind``, ``ballot``, ``turn`` and ``channel`` with ``day`` and ``player`` name the decision."""
+
+    type: Literal["decision_reasoning"] = "decision_reasoning"
+    player: str
+    kind: str
+    ballot: int = 1
+    turn: int = 0
+    channel: Channel = "public"
+    text: str
+
+
 class ModelCallRecord(BaseModel):
     """The reproducible facts of one model call made for a decision (measurements such as latency, cost and
     cache hits live in the ``model_calls`` table, so that a re-run from the cache logs identical events)."""
@@ -220,6 +233,7 @@ Event = Annotated[
     | RecruitOffered
     | RecruitAnswered
     | DecisionFallback
+    | DecisionReasoning
     | ModelCall
     | GameEnded,
     Field(discriminator="type"),

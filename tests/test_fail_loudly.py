@@ -94,3 +94,6 @@ def test_a_game_played_by_the_fallback_ends_degraded(tmp_path, monkeypatch) -> N
         assert "(100.0%)" in stdout  # the fallbacks column of the summary
         code, stdout, stderr = run(tmp_path, "batch", str(spec), "--backend", "local", "--no-progress")
         assert code == 1 and "degraded" in stderr  # a re-run skips the games and still reports them
+        args = ("batch", str(spec), "--backend", "local", "--no-progress", "--max-fallback-rate", "1")
+        code, stdout, stderr = run(tmp_path, *args)
+        assert code == 0 and "degraded" not in stderr, stdout + stderr  # a limit the user chose

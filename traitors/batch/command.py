@@ -48,13 +48,21 @@ def batch(
         str | None, typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray)")
     ] = None,
     progress: Annotated[bool, typer.Option(help="progress bar on stderr")] = True,
+    max_fallback_rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="replace the experiment's max_fallback_rate (a game over it is degraded; default 0.10)",
+        ),
+    ] = None,
 ) -> None:
     """Run an experiment (scenarios × populations × games); re-running it skips finished games and resumes
     unfinished ones."""
     if backend not in BACKENDS:
         _fail(f"--backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     try:
-        prepare(experiment, model, max_cost)
+        prepare(experiment, model, max_cost, max_fallback_rate)
     except (ExperimentError, ValueError) as exc:
         _fail(str(exc))
     try:
@@ -73,6 +81,7 @@ def batch(
             models=model,
             ray_address=ray_address,
             progress=progress,
+            max_fallback_rate=max_fallback_rate,
         )
     except KeyboardInterrupt:
         _err.print("aborted: finished phases are stored; re-run the same command to continue")

@@ -53,16 +53,19 @@ def prepare(
     experiment: Experiment | str | Path,
     models: Sequence[str] | None = None,
     max_cost: float | None = None,
+    max_fallback_rate: float | None = None,
 ) -> tuple[Experiment, list[GameTask]]:
-    """Load, override ``models``, validate every agent spec and plan; with ``max_cost``, every model needs a
-    known price (its spec's ``?price=`` or the price table). Raises :class:`ExperimentError`."""
+    """Load, override ``models`` and ``max_fallback_rate``, validate every agent spec and plan; with
+    ``max_cost``, every model needs a known price (its spec's ``?price=`` or the price table). Raises
+    :class:`ExperimentError`."""
     source = str(experiment) if not isinstance(experiment, Experiment) else f"<{experiment.name}>"
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
-    if models:
+    overrides: dict[str, Any] = {"models": tuple(models)} if models else {}
+    if max_fallback_rate is not None:
+        overrides["max_fallback_rate"] = max_fallback_rate
+    if overrides:
         try:
-            exp = Experiment.model_validate(
-                exp.model_dump() | {"models": tuple(models), "base_dir": exp.base_dir}
-            )
+            exp = Experiment.model_validate(exp.model_dump() | overrides | {"base_dir": exp.base_dir})
         except ValidationError as err:
             raise ExperimentError(_format_validation(source, err)) from None
     scenarios = exp.load_scenarios(source)
@@ -165,12 +168,13 @@ def run_batch(
     ray_address: str | None = None,
     progress: bool = True,
     probe: bool = True,
+    max_fallback_rate: float | None = None,
 ) -> BatchResult:
     """Run (or continue) an experiment; finished games are skipped, unfinished ones resumed. ``probe``
     first checks that every model answers (:func:`check_endpoints`), before anything is written."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}: use {', '.join(BACKENDS)}")
-    exp, tasks = prepare(experiment, models, max_cost)
+    exp, tasks = prepare(experiment, models, max_cost, max_fallback_rate)
     if probe:
         check_endpoints(tasks)
     started = time.perf_counter()

@@ -8,6 +8,7 @@ from typing import Any
 from agents.heuristic import HeuristicAgent
 from agents.models.factory import is_model_spec
 from agents.random_agent import RandomAgent
+from traitors.config import did_you_mean
 from traitors.decisions import Agent
 
 _FACTORIES: dict[str, Callable[[], Agent]] = {
@@ -29,5 +30,10 @@ def make_agent(spec: str, **options: Any) -> Agent:
         return make_llm_agent(spec, **options)
     factory = _FACTORIES.get(spec.strip())
     if factory is None:
-        raise ValueError(f"unknown agent {spec!r}: known agents are {', '.join(AGENT_KINDS)}")
+        guess = did_you_mean(spec, [*AGENT_KINDS, "local"])
+        hint = f" (did you mean {guess!r}?)" if guess else ""
+        raise ValueError(
+            f"unknown agent {spec!r}{hint}: known agents are {', '.join(AGENT_KINDS)}; models are "
+            "openai:MODEL, langchain:PROVIDER:MODEL or local"
+        )
     return factory()

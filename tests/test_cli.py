@@ -102,7 +102,8 @@ def test_bad_scenario_is_one_line_exit_2_nothing_written(tmp_path: Path, filenam
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["run", "--scenario", "missing"], "scenario file not found"),
+        (["run", "--scenario", "missing"], "unknown scenario 'missing'"),
+        (["run", "--scenario", "missing.yaml"], "scenario file not found"),
         (["run", "--agents", "wizard"], "unknown agent"),
         (["run", "--db", "nonsense"], "invalid database URL"),
         (["run", "--db", "postgresql+psycopg://u:topsecret@127.0.0.1:1/x"], "cannot open database"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from traitors.config import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, parse_scenario
+from traitors.config import Scenario, ScenarioError, bundled, load_scenario, parse_scenario
 
 GOOD = """\
 name: small
@@ -50,9 +50,15 @@ def test_good_file_loads(tmp_path):
     assert (sc.discussion.turns, sc.discussion.order, sc.discussion.max_chars) == (2, "fixed", 400)
     assert sc.banishment.second_tie == "no_banishment" and sc.banishment.reveal_role is True
     assert sc.player_names() == ("Alex", "Bea", "Cal", "Dana", "Eli", "Fay")
-    assert sc == parse_scenario({"name": "small", "players": 6, "traitors": 1,
-                                 "discussion": {"turns": 2, "order": "fixed"},
-                                 "banishment": {"second_tie": "no_banishment"}})
+    assert sc == parse_scenario(
+        {
+            "name": "small",
+            "players": 6,
+            "traitors": 1,
+            "discussion": {"turns": 2, "order": "fixed"},
+            "banishment": {"second_tie": "no_banishment"},
+        }
+    )
 
 
 def test_yml_suffix_and_names(tmp_path):
@@ -152,7 +158,8 @@ def test_missing_bundled_name():
     with pytest.raises(ScenarioError) as info:
         load_scenario("no_such_scenario_xyz")
     message = str(info.value)
-    assert "\n" not in message and "no_such_scenario_xyz" in message and "not found" in message
+    assert "\n" not in message and "unknown scenario 'no_such_scenario_xyz'" in message
+    assert "paper" in message and "did you mean" not in message
 
 
 def test_parse_scenario_errors_name_source_and_field():
@@ -165,12 +172,15 @@ def test_parse_scenario_errors_name_source_and_field():
     assert isinstance(info.value, ValueError)
 
 
-BUNDLED = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+BUNDLED = bundled("scenario")
 
 
-@pytest.mark.skipif(not BUNDLED, reason="no bundled scenarios yet")
-@pytest.mark.parametrize("name", BUNDLED or ["-"])
+def test_the_bundle_holds_the_documented_scenarios() -> None:
+    assert {"paper", "classic", "quick"} <= set(BUNDLED)
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
 def test_bundled_scenarios_load_by_name_and_path(name):
     sc = load_scenario(name)
-    assert sc == load_scenario(SCENARIO_DIR / f"{name}.yaml")
+    assert sc == load_scenario(BUNDLED[name])
     assert len(sc.player_names()) == sc.players and sc.traitors < sc.players - sc.traitors

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import random
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Annotated, NoReturn
@@ -25,6 +26,7 @@ from traitors.events import (
     BeliefReported,
     DayStarted,
     Event,
+    GameCreated,
     GameEnded,
     Murdered,
     RolesAssigned,
@@ -32,7 +34,7 @@ from traitors.events import (
     VoteCast,
 )
 from traitors.human import AGENT as HUMAN
-from traitors.state import replay
+from traitors.state import GameState, replay
 from traitors.store import Store, StoreError, resolve_url
 from traitors.views import view
 
@@ -81,7 +83,27 @@ def style(event: Event, text: str) -> str:
         return f"\n[bold green]{text}[/]"
     if isinstance(event, RolesAssigned):
         return f"[red]{text}[/]"
+    if isinstance(event, GameCreated):
+        return f"[bold]{text}[/]"
     return f"  {text}"
+
+
+def next_steps(state: GameState, db: str | None) -> str:
+    """Rich markup for the commands to try after a narrated game: its transcript as one player (a Traitor,
+    when there is one) saw it, and the replay app."""
+    where = f" --db {shlex.quote(db)}" if db else ""
+    traitors = [n for n in state.names if state.initial_roles.get(n) == "traitor"]
+    player = (traitors or list(state.names) or ["PLAYER"])[0]
+    who = f"{player}, a Traitor," if traitors else player
+    show = f"traitors show {state.game_id} --as {shlex.quote(player)}{where}"
+    replay_cmd = f"traitors replay{where}"
+    app_extra = importlib.util.find_spec("streamlit") is not None
+    extra = "" if app_extra else " (needs the app extra: pip install 'traitors[app]')"
+    width = max(len(show), len(replay_cmd))
+    return (
+        f"\n[bold]Next:[/] {escape(show.ljust(width))}   [dim]the game as {escape(who)} saw it[/]\n"
+        f"      {escape(replay_cmd.ljust(width))}   [dim]step through stored games in the browser{extra}[/]"
+    )
 
 
 class Narrator:
@@ -101,7 +123,7 @@ class Narrator:
 @app.command()
 def run(
     scenario: Annotated[
-        str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path")
+        str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path (./my.yaml)")
     ] = "paper",
     seed: Annotated[
         int | None, typer.Option(help="seed of the first game (default: random, printed)")
@@ -199,6 +221,8 @@ def run(
         )
         if runner.is_degraded(state, max_fallback_rate):
             degraded.append((state.game_id, share))
+    if not quiet and states:
+        out.print(next_steps(states[-1], db), soft_wrap=True)
     if degraded:
         gid, share = degraded[0]
         more = f" (and {len(degraded) - 1} more)" if len(degraded) > 1 else ""
@@ -342,10 +366,14 @@ def upgrade_command(db: DbOption = None) -> None:
 
 @app.command("import-show")
 def import_show_command(
-    directory: Annotated[str, typer.Argument(help="folder with candidates.csv and votes.csv")],
+    directory: Annotated[
+        str,
+        typer.Argument(help="bundled show data (uk_show) or a folder with candidates.csv and votes.csv"),
+    ] = "uk_show",
     db: DbOption = None,
 ) -> None:
-    """Import the TV show's real round-table votes as human games (one per series); idempotent."""
+    """Import the TV show's real round-table votes as human games (one per series); idempotent. The
+    bundled UK series 1-4 (uk_show) by default."""
     from traitors.human import ShowDataError, import_show, load_show
 
     try:

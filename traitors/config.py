@@ -6,13 +6,18 @@ field path (see :class:`ScenarioError`).
 
 from __future__ import annotations
 
+import difflib
+import importlib
+import importlib.resources
+import importlib.util
+import os
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 DEFAULT_NAMES = (
     "Alex",
@@ -186,12 +191,104 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(_format_validation(source, err)) from None
 
 
+#: The bundle's sub-folder of each kind of bundled entry (scenarios, experiments, the show's data).
+BUNDLE_FOLDERS = {"scenario": "", "experiment": "experiments", "show data": "data"}
+
+
+@cache
+def bundle_root() -> Path:
+    """The folder of the bundled scenarios, experiments and data: the installed ``scenarios`` package's
+    files, found through :mod:`importlib.resources`. Where ``import scenarios`` finds something else
+    first (a user's own ``scenarios`` folder or module, or an editable install made before the package
+    existed), the copy beside the ``traitors`` package is used."""
+    try:
+        spec = importlib.util.find_spec("scenarios")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin and Path(spec.origin).name == "__init__.py":
+        try:
+            module = importlib.import_module("scenarios")
+        except Exception:  # someone else's package of that name, broken: not ours either
+            module = None
+        if getattr(module, "BUNDLE", None) == "traitors":
+            root = importlib.resources.files(module)
+            if isinstance(root, Path):
+                return root
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def bundled(kind: str) -> dict[str, Path]:
+    """The bundled entries of one kind (a key of :data:`BUNDLE_FOLDERS`) by name, sorted: ``scenario`` and
+    ``experiment`` give YAML files (``paper`` → ``.../paper.yaml``), ``show data`` gives folders."""
+    folder = bundle_root() / BUNDLE_FOLDERS[kind]
+    if not folder.is_dir():
+        return {}
+    if kind == "show data":
+        entries = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+        return {p.name: p for p in sorted(entries)}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def is_path(name_or_path: str | Path) -> bool:
+    """Whether an argument is a path rather than a bundled name: a :class:`~pathlib.Path`, or text that
+    holds a path separator or ends in ``.yaml``/``.yml``."""
+    if isinstance(name_or_path, Path):
+        return True
+    text = str(name_or_path)
+    separators = [os.sep, "/"] + ([os.altsep] if os.altsep else [])
+    return any(s in text for s in separators) or text.lower().endswith((".yaml", ".yml"))
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """The entry of ``known`` closest to ``name`` (case-insensitive): the only one it begins, else the
+    closest by :mod:`difflib`; ``None`` when nothing is close."""
+    by_lower = {k.lower(): k for k in known}
+    typed = name.strip().lower()
+    starts = [k for k in by_lower if typed and k.startswith(typed)]
+    if len(starts) == 1:
+        return by_lower[starts[0]]
+    close = difflib.get_close_matches(typed, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
+def unknown_name(name: str, kind: str, known: Iterable[str], *, own: str = "") -> str:
+    """One line for a name that is not bundled: the closest bundled name, the bundled names, and how to
+    give a file of one's own (``own``: an example path, ``./NAME.yaml`` by default)."""
+    known = list(known)
+    guess = did_you_mean(name, known)
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    names = ", ".join(known) if known else f"none found in {bundle_root()}: reinstall traitors"
+    own = own or f"./{name}.yaml"
+    return f"unknown {kind} {name!r}{hint}; bundled: {names}; for your own, give a path ({own})"
+
+
+def resolve_bundled(name_or_path: str | Path, kind: str, error: type[Exception], *, own: str = "") -> Path:
+    """A path as given (see :func:`is_path`), else the bundled entry of that name; a plain name that is
+    neither bundled nor an existing file or folder raises ``error`` with one line (:func:`unknown_name`;
+    ``own`` is its example path)."""
+    if is_path(name_or_path):
+        return Path(name_or_path)
+    name = str(name_or_path)
+    entries = bundled(kind)
+    if name in entries:
+        return entries[name]
+    if name and Path(name).exists():  # a file of one's own without a .yaml ending: a path after all
+        return Path(name)
+    raise error(unknown_name(name, kind, entries, own=own))
+
+
+def not_found(source: str, kind: str, known: Iterable[str]) -> str:
+    """One line for a path that names no file (pointing at a bundled entry of the same stem)."""
+    known = list(known)
+    stem = Path(source).stem
+    same = f" (did you mean the bundled {stem!r}?)" if stem in known else ""
+    return f"{source}: {kind} file not found{same}; bundled {kind}s: {', '.join(known) or 'none'}"
+
+
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """A path as given, or a bundled scenario by name (``paper`` → ``scenarios/paper.yaml``)."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
-    return SCENARIO_DIR / f"{name_or_path}.yaml"
+    """A path as given, or a bundled scenario by name (``paper`` → the bundle's ``paper.yaml``, whatever
+    the current folder holds); raises :class:`ScenarioError` for a plain name that is not bundled."""
+    return resolve_bundled(name_or_path, "scenario", ScenarioError)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -225,9 +322,8 @@ def read_yaml(path: Path, source: str, error: type[Exception]) -> object:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario by bundled name or YAML path; raises :class:`ScenarioError`."""
     path = resolve_scenario_path(name_or_path)
-    source = str(name_or_path) if Path(name_or_path).suffix else str(path)
+    source = str(name_or_path) if is_path(name_or_path) else str(path)
     if not path.is_file():
-        bundled = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml")))
-        raise ScenarioError(f"{source}: scenario file not found (bundled scenarios: {bundled})")
+        raise ScenarioError(not_found(source, "scenario", bundled("scenario")))
     data = read_yaml(path, source, ScenarioError)
     return parse_scenario(data, source)

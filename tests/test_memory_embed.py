@@ -68,6 +68,7 @@ def test_missing_packages_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
         MiniLmEmbedder()
 
 
+@pytest.mark.embed
 def test_vectors_are_384_wide_and_unit_length(minilm: MiniLmEmbedder) -> None:
     vectors = minilm.embed(LINES)
     assert isinstance(minilm, Embedder)
@@ -76,6 +77,7 @@ def test_vectors_are_384_wide_and_unit_length(minilm: MiniLmEmbedder) -> None:
     assert minilm.embed([]).shape == (0, 384)
 
 
+@pytest.mark.embed
 def test_same_text_same_vector_whatever_the_batch(minilm: MiniLmEmbedder) -> None:
     alone = minilm.embed([LINES[0]])[0]
     assert np.array_equal(minilm.embed([LINES[0]])[0], alone)  # twice
@@ -84,6 +86,7 @@ def test_same_text_same_vector_whatever_the_batch(minilm: MiniLmEmbedder) -> Non
     assert not np.array_equal(mixed[0], alone)
 
 
+@pytest.mark.embed
 @pytest.mark.parametrize(("query", "expected"), PARAPHRASES)
 def test_paraphrase_without_shared_words_ranks_first(
     minilm: MiniLmEmbedder, tmp_path, query: str, expected: str
@@ -99,6 +102,7 @@ def test_paraphrase_without_shared_words_ranks_first(
     assert got[0].relevance > max(r.relevance for r in got[1:])
 
 
+@pytest.mark.embed
 def test_retrieval_respects_k_and_token_budget(minilm: MiniLmEmbedder, tmp_path) -> None:
     m = Memory(f"sqlite:///{tmp_path / 'kb.db'}", embedder=minilm)
     notes = [f"{text} (note {i})" for i in range(4) for text in LINES]
@@ -112,6 +116,7 @@ def test_retrieval_respects_k_and_token_budget(minilm: MiniLmEmbedder, tmp_path)
     assert [r.content for r in tight] == [r.content for r in got[:2]]
 
 
+@pytest.mark.embed
 def test_a_rebuilt_index_ranks_like_the_live_one(minilm: MiniLmEmbedder, tmp_path) -> None:
     """Items embedded a few at a time (live) and all at once (after a restart) score the same bits."""
     url = f"sqlite:///{tmp_path / 'r.db'}"

@@ -3,6 +3,7 @@ folder holds; a path is a path; a plain name that is not bundled gets one line w
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -142,6 +143,19 @@ def test_the_demo_starts_flush_and_ends_with_next_steps(tmp_path: Path) -> None:
     assert "traitors replay" in after
     quiet = runner.invoke(app, ["run", "--scenario", "quick", "--seed", "2", "--db", db, "-q"])
     assert quiet.exit_code == 0 and "win on day" in quiet.output and "traitors show" not in quiet.output
+
+
+def test_next_steps_name_the_app_extra_when_streamlit_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a)
+    )
+    result = runner.invoke(
+        app, ["run", "--scenario", "quick", "--seed", "2", "--db", f"sqlite:///{tmp_path / 'd.db'}"]
+    )
+    assert result.exit_code == 0 and "pip install 'traitors[app]'" in result.output, result.output
 
 
 @pytest.mark.parametrize("shadow", ["folder", "module", "package"])

@@ -98,7 +98,7 @@ def next_steps(state: GameState, db: str | None) -> str:
     show = f"traitors show {state.game_id} --as {shlex.quote(player)}{where}"
     replay_cmd = f"traitors replay{where}"
     app_extra = importlib.util.find_spec("streamlit") is not None
-    extra = "" if app_extra else " (needs the app extra: pip install 'traitors[app]')"
+    extra = "" if app_extra else escape(" (needs the app extra: pip install 'traitors[app]')")
     width = max(len(show), len(replay_cmd))
     return (
         f"\n[bold]Next:[/] {escape(show.ljust(width))}   [dim]the game as {escape(who)} saw it[/]\n"

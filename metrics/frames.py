@@ -16,8 +16,10 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 from sqlalchemy import Engine
 
-from metrics.payloads import codes, parse, parse_seats, stack_wide
+from metrics.chance import rules_of_games
+from metrics.payloads import codes, parse, parse_configs, parse_seats, stack_wide
 from metrics.provenance import FALLBACK, game_fallbacks, rate
+from metrics.rounds import index_votes, rounds_table
 from metrics.schema import ROLES, SCHEMA, Frames, conform, empty_frames
 from metrics.sql import Chunk, has_tables, plan_chunks, read_games, read_model_calls, read_ndjson
 from traitors.store import Store, open_engine
@@ -27,6 +29,7 @@ _FIELDS = {  # the payload fields read per event type (model_call: whatever its 
     "roles_assigned": ("game_id", "seq", "day"),
     "recruit_answered": ("game_id", "seq", "day", "phase", "player", "accepted", "decided_by"),
     "banished": ("game_id", "seq", "day", "player"),
+    "vote_result": ("game_id", "seq", "day", "kind", "ballot", "outcome", "target"),
     "murdered": ("game_id", "seq", "day", "player"),
     "vote_cast": (
         "game_id",
@@ -50,6 +53,8 @@ _DEFAULT_DECIDED_BY = "agent"
 #: (as in ``traitors.provenance``).
 _SILENT = ("speak", "belief")
 _DECISION_COLUMNS = ["game_id", "seq", "day", "phase", "player", "kind", "decided_by"]
+#: Larger than any seq: (game code, seq) pairs are keyed as ``code * _SEQ_SPAN + seq``.
+_SEQ_SPAN = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -184,23 +189,37 @@ def _load(engine: Engine, f: Filters) -> Frames:
     gindex = pd.Index(games["game_id"])
     chunks = plan_chunks(games, filtered=ids is not None)
 
-    players, lookup, answered = _players(engine, ids, chunks, gindex)
+    players, lookup, answered, banished, created = _players(engine, ids, chunks, gindex)
     votes, _ = _events(engine, "vote_cast", ids, chunks)
     if len(votes):
         votes = _filled(_ordered(votes, gindex), "decided_by", _DEFAULT_DECIDED_BY)
         votes["voter_role"] = lookup.at(votes["game_id"], votes["voter"], votes["seq"])
         votes["target_role"] = lookup.at(votes["game_id"], votes["target"], votes["seq"])
+    index, number = index_votes(votes, gindex, _SEQ_SPAN)
+    if len(votes):
+        results, _ = _events(engine, "vote_result", ids, chunks)
+        rounds = rounds_table(votes.assign(round=number), index, results, banished, gindex, lookup.at)
+        votes["round"] = pd.arrays.IntegerArray(number, number == 0)  # missing for night votes
+    else:
+        rounds = pd.DataFrame()
     statements, _ = _events(engine, "statement", ids, chunks)
     if len(statements):
         statements = _filled(_ordered(statements, gindex), "decided_by", _DEFAULT_DECIDED_BY)
         speaker = statements["speaker"]
         statements["speaker_role"] = lookup.at(statements["game_id"], speaker, statements["seq"])
     beliefs, reports = _beliefs(engine, ids, chunks, gindex, lookup)
+    if len(beliefs):  # a report belongs to the round table whose votes follow it
+        g = codes(beliefs["game_id"], gindex).astype(np.int64)
+        beliefs["round"] = index.before(g, beliefs["seq"].to_numpy(dtype=np.int64)) + 1
     fell, _ = _events(engine, "decision_fallback", ids, chunks)
     decisions = _decisions([votes, statements, reports, answered, fell], gindex, lookup)
     players = _fallback_counts(players, decisions, lookup)
     made, fallbacks = game_fallbacks(players, games)  # the model seats' decisions (runner's rule)
-    games = games.assign(fallback_rate=rate(fallbacks, made))
+    chance = rules_of_games(parse_configs(created))
+    games = games.assign(
+        fallback_rate=rate(fallbacks, made),
+        chance_faithful_win=chance.reindex(games["game_id"].to_numpy(dtype=object)).to_numpy(dtype=float),
+    )
     calls = read_model_calls(engine, list(SCHEMA["model_calls"]), ids)
     if calls.empty:  # no measurements table: the ModelCall events (tokens, attempts, outcome) still count
         calls, _ = _events(engine, "model_call", ids, chunks)
@@ -209,6 +228,7 @@ def _load(engine: Engine, f: Filters) -> Frames:
         "games": conform(games, "games"),
         "players": conform(players, "players"),
         "votes": conform(votes, "votes"),
+        "rounds": conform(rounds, "rounds"),
         "statements": conform(statements, "statements"),
         "beliefs": conform(beliefs, "beliefs"),
         "decisions": conform(decisions, "decisions"),
@@ -218,10 +238,12 @@ def _load(engine: Engine, f: Filters) -> Frames:
 
 def _players(
     engine: Engine, ids: list[str] | None, chunks: list[Chunk], gindex: pd.Index
-) -> tuple[pd.DataFrame, _Roles, pd.DataFrame]:
-    """The players table (seat order), the role lookup built from roles and accepted recruitments, and the
-    ``RecruitAnswered`` rows (decisions too)."""
-    players = parse_seats(read_ndjson(engine, "game_created", chunks))
+) -> tuple[pd.DataFrame, _Roles, pd.DataFrame, pd.DataFrame, str]:
+    """The players table (seat order), the role lookup built from roles and accepted recruitments, the
+    ``RecruitAnswered`` rows (decisions too), the ``Banished`` events (game_id, seq, player) and the
+    ``GameCreated`` payloads (newline-delimited JSON)."""
+    created = read_ndjson(engine, "game_created", chunks)
+    players = parse_seats(created)
     players = players[players["game_id"].isin(gindex)]
     assigned, wide = _events(engine, "roles_assigned", ids, chunks, ("roles",))
     roles = (
@@ -244,6 +266,11 @@ def _players(
         players["initial_role"].eq("traitor").to_numpy() | recruited, *ROLES[::-1]
     )
     gone = [_events(engine, k, ids, chunks)[0].assign(elimination=k) for k in ("banished", "murdered")]
+    banished = (
+        gone[0][["game_id", "seq", "player"]]
+        if len(gone[0])
+        else pd.DataFrame(columns=["game_id", "seq", "player"])
+    )
     gone = [g[["game_id", "player", "day", "elimination"]] for g in gone if len(g)]
     gone = (
         pd.concat(gone, ignore_index=True)
@@ -255,7 +282,8 @@ def _players(
     players["alive_at_end"] = players["elimination"].isna()
     players["elimination"] = players["elimination"].fillna("none")
     seat = players.groupby("game_id", sort=False).cumcount().to_numpy()
-    return players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))], lookup, answered
+    players = players.iloc[np.lexsort((seat, codes(players["game_id"], gindex)))]
+    return players, lookup, answered, banished, created
 
 
 def _beliefs(

@@ -39,6 +39,7 @@ FIELD_TYPES = (
             "player",
             "decided_by",
             "source",
+            "outcome",
         )
     }
     | {name: pa.int64() for name in ("seq", "day", "ballot", "turn")}
@@ -166,6 +167,61 @@ def parse_seats(text: str) -> pd.DataFrame:
         for p in o["players"]
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+#: The scenario config fields that decide a game's chance level (metrics.chance.Rules), as dotted paths.
+CONFIG_FIELDS = (
+    "players",
+    "traitors",
+    "max_days",
+    "endgame.enabled",
+    "endgame.at_players",
+    "recruitment.enabled",
+    "recruitment.mode",
+    "recruitment.max_traitors",
+    "missions.enabled",
+    "missions.shields",
+    "missions.success_rate",
+)
+
+
+def parse_configs(text: str) -> pd.DataFrame:
+    """The rule fields of the scenario configs of newline-delimited ``GameCreated`` payloads: game_id and
+    one column per dotted path of :data:`CONFIG_FIELDS` (missing where a config lacks it)."""
+    cols = ["game_id", *CONFIG_FIELDS]
+    if not text:
+        return pd.DataFrame(columns=cols)
+    if pa_json is not None:
+        try:
+            table = pa_json.read_json(io.BytesIO(text.encode()))
+            config = table.column("config").combine_chunks()
+            out = {"game_id": table.column("game_id").to_pandas()}
+            for path in CONFIG_FIELDS:
+                out[path] = _struct_path(config, path.split("."))
+            return pd.DataFrame(out)[cols]
+        except (pa.ArrowInvalid, KeyError):  # pragma: no cover
+            pass
+    rows = []
+    for line in text.split("\n"):
+        obj = json.loads(line)
+        row = {"game_id": obj["game_id"]}
+        for path in CONFIG_FIELDS:
+            value: object = obj.get("config") or {}
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            row[path] = value
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _struct_path(array: object, path: list[str]) -> pd.Series:
+    """The values at ``path`` inside a pyarrow struct array (all missing when a level is absent)."""
+    for part in path:
+        names = {array.type.field(i).name for i in range(array.type.num_fields)}  # type: ignore[attr-defined]
+        if part not in names:
+            return pd.Series([None] * len(array), dtype=object)  # type: ignore[arg-type]
+        array = array.field(part)  # type: ignore[attr-defined]
+    return array.to_pandas()  # type: ignore[attr-defined]
 
 
 def codes(values: pd.Series, categories: pd.Index) -> np.ndarray:

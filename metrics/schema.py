@@ -13,7 +13,8 @@ Frames = dict[str, pd.DataFrame]
 ROLES: tuple[str, str] = ("faithful", "traitor")
 
 #: Columns (and dtypes) of every table: DESIGN.md §4's, plus provenance (``decided_by`` on the decision
-#: tables, the ``decisions`` table, fallback counts and rates; docs/metrics.md).
+#: tables, the ``decisions`` table, fallback counts and rates; docs/metrics.md), round tables (``round`` on
+#: votes and beliefs, the ``rounds`` table) and the chance win probability of each game's rules.
 SCHEMA: dict[str, dict[str, str]] = {
     "games": {
         "game_id": "str",
@@ -25,6 +26,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "days": "int64",
         "status": "str",
         "fallback_rate": "float64",
+        "chance_faithful_win": "float64",  # exact P(Faithful win) under uniformly random play
     },
     "players": {
         "game_id": "str",
@@ -43,6 +45,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "votes": {
         "game_id": "category",
         "day": "int64",
+        "round": "Int64",  # round table (1, 2, …) of a banish or endgame vote; missing at night
         "kind": "category",
         "ballot": "int64",
         "voter": "category",
@@ -51,6 +54,18 @@ SCHEMA: dict[str, dict[str, str]] = {
         "target_role": "role",
         "valid": "bool",
         "decided_by": "category",
+    },
+    "rounds": {  # one row per round table (metrics.rounds)
+        "game_id": "category",
+        "round": "int64",
+        "day": "int64",
+        "players": "int64",
+        "traitors": "int64",
+        "ballots": "int64",
+        "outcome": "category",
+        "banished": "category",
+        "banished_role": "role",
+        "endgame": "category",
     },
     "statements": {
         "game_id": "category",
@@ -66,6 +81,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "beliefs": {
         "game_id": "category",
         "day": "int64",
+        "round": "int64",  # the round table at which the report was made
         "observer": "category",
         "observer_role": "role",
         "target": "category",

@@ -107,3 +107,32 @@ def long_rows(games: pd.DataFrame, results: dict[str, PerGame]) -> pd.DataFrame:
     )
     out["player"] = None
     return out
+
+
+#: Round-table numbers are below this: a (game, round table) unit is keyed ``game code * ROUND_SPAN + round``.
+ROUND_SPAN = 1 << 12
+
+
+def round_units(frame: pd.DataFrame, games: pd.DataFrame, column: str = "round") -> np.ndarray:
+    """Row → its (game, round table) unit key ``game code * ROUND_SPAN + round`` (-1 outside ``games``)."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    g = game_codes(frame, games).astype(np.int64)
+    r = frame[column].to_numpy(dtype=np.int64, na_value=0)
+    if len(r) and int(r.max()) >= ROUND_SPAN:
+        raise ValueError(f"round table number {int(r.max())} out of range")
+    return np.where(g >= 0, g * ROUND_SPAN + r, -1)
+
+
+def unit_share(unit: np.ndarray, x: np.ndarray, n_games: int, span: int = ROUND_SPAN) -> PerGame:
+    """Mean of ``x`` per unit (``game code * span + …`` keys), averaged over each game's units."""
+    keep = unit >= 0
+    if not keep.any():
+        return np.full(n_games, np.nan), np.zeros(n_games, dtype=np.int64)
+    units, share = unit_mean(unit[keep], np.asarray(x, dtype=float)[keep])
+    return per_game_mean(units // span, share, n_games)
+
+
+def undefined(n_games: int) -> PerGame:
+    """A metric undefined in every game (NaN, n = 0)."""
+    return np.full(n_games, np.nan), np.zeros(n_games, dtype=np.int64)

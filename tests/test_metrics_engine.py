@@ -29,6 +29,7 @@ SEEDS = range(16)
 BELIEF_COLUMNS = [
     "game_id",
     "day",
+    "round",
     "observer",
     "observer_role",
     "target",
@@ -39,6 +40,7 @@ BELIEF_COLUMNS = [
 VOTE_COLUMNS = [
     "game_id",
     "day",
+    "round",
     "kind",
     "ballot",
     "voter",
@@ -63,6 +65,14 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
+def _round(state: GameState, event: VoteCast | BeliefReported) -> int | None:
+    """The round table of a vote or report from the engine's own count (``GameState.rounds``: first
+    banishment ballots counted so far)."""
+    if isinstance(event, BeliefReported) or (event.kind == "banish" and event.ballot == 1):
+        return state.rounds + 1
+    return state.rounds if event.kind in ("banish", "endgame") else None
+
+
 def _fold(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[GameState]]:
     """Votes and beliefs with the roles of the state *before* each event, by replaying event by event."""
     votes, beliefs, finals = [], [], []
@@ -74,6 +84,7 @@ def _fold(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[GameState]]:
                     (
                         event.game_id,
                         event.day,
+                        _round(state, event),
                         event.kind,
                         event.ballot,
                         event.voter,
@@ -89,6 +100,7 @@ def _fold(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, list[GameState]]:
                     (
                         event.game_id,
                         event.day,
+                        _round(state, event),
                         event.observer,
                         state.roles[event.observer],
                         t,
@@ -115,8 +127,9 @@ def test_frames_match_an_independent_fold(played: Store) -> None:
     votes, beliefs, finals = _fold(played)
     got = frames["votes"].astype(object).where(frames["votes"].notna(), None)
     pd.testing.assert_frame_equal(got, votes.astype(object).where(votes.notna(), None), check_dtype=False)
-    b = frames["beliefs"].astype(object).astype({"p_traitor": float, "day": int})
-    pd.testing.assert_frame_equal(b, beliefs.astype(object).astype({"p_traitor": float, "day": int}))
+    types = {"p_traitor": float, "day": int, "round": int}
+    got = frames["beliefs"].astype(object).astype(types)
+    pd.testing.assert_frame_equal(got, beliefs.astype(object).astype(types))
     players = frames["players"].set_index(["game_id", "player"])
     for state in finals:
         for name in state.names:

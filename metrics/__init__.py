@@ -32,7 +32,7 @@ from metrics.compute import METRICS, MetricInfo, compute_metrics
 from metrics.elo import elo_ratings
 from metrics.export import FORMATS, degraded_note, export, latex_escape, read_table, summary_latex
 from metrics.frames import Filters, load_frames
-from metrics.network import by_day as network_by_day
+from metrics.network import by_round as network_by_round
 from metrics.network import trust_graph
 from metrics.provenance import is_model_spec, without_fallbacks
 from metrics.schema import SCHEMA, TABLES, Frames, empty_frames
@@ -58,7 +58,7 @@ __all__ = [
     "latex_escape",
     "load_frames",
     "metrics_table",
-    "network_by_day",
+    "network_by_round",
     "paired_compare",
     "read_table",
     "summarize",

@@ -1,5 +1,8 @@
 """Beliefs as forecasts: calibration and discrimination of Faithful P(traitor) reports (Brier, log loss,
-AUC), and belief-based deception success (how much the Faithfuls trust the Traitors).
+AUC), and the deception gap (how much less the Faithfuls trust the Traitors than their fellow Faithfuls).
+
+Only Faithful observers' reports count here: the Traitors know every role, so their reports say nothing
+about what the table has found out. Round-table units as in metrics.paper.
 """
 
 from __future__ import annotations
@@ -7,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.tidy import PerGame, game_codes, per_game_mean, unit_mean
+from metrics.tidy import ROUND_SPAN, PerGame, game_codes, per_game_mean, round_units, undefined, unit_mean
 
 EPS = 1e-6
 
@@ -19,9 +22,9 @@ def _faithful(beliefs: pd.DataFrame) -> pd.DataFrame:
 
 def scores(beliefs: pd.DataFrame, games: pd.DataFrame) -> dict[str, PerGame]:
     """Brier score and log loss of Faithful beliefs per game, pooled over all their reports (y = the
-    target is a Traitor when the report is made; n = reports), and their AUC per day averaged over the
-    days whose reports concern both classes (n = days): within a day, so that beliefs rising as players
-    die do not pass for discrimination."""
+    target is a Traitor when the report is made; n = reports), and their AUC per round table averaged over
+    the round tables whose reports concern both classes (n = round tables): within a round table, so that
+    beliefs rising as players die do not pass for discrimination."""
     f = _faithful(beliefs)
     g = game_codes(f, games)
     p = f["p_traitor"].to_numpy(dtype=float)
@@ -29,10 +32,12 @@ def scores(beliefs: pd.DataFrame, games: pd.DataFrame) -> dict[str, PerGame]:
     q = np.clip(p, EPS, 1 - EPS)
     brier = per_game_mean(g, (p - y) ** 2, len(games))
     logloss = per_game_mean(g, -(y * np.log(q) + (1 - y) * np.log(1 - q)), len(games))
-    day = f["day"].to_numpy(dtype=np.int64)
-    span = int(day.max()) + 1 if len(day) else 1
-    units, day_auc = auc(g.astype(np.int64) * span + day, p, y)
-    return {"brier": brier, "log_loss": logloss, "AUC": per_game_mean(units // span, day_auc, len(games))}
+    units, round_auc = auc(round_units(f, games), p, y)
+    return {
+        "brier": brier,
+        "log_loss": logloss,
+        "AUC": per_game_mean(units // ROUND_SPAN, round_auc, len(games)),
+    }
 
 
 def auc(unit: np.ndarray, p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,19 +55,34 @@ def auc(unit: np.ndarray, p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.
     return units, np.where((pos > 0) & (neg > 0), value, np.nan)
 
 
-def deception(beliefs: pd.DataFrame, games: pd.DataFrame) -> PerGame:
-    """Mean Faithful trust (1 − P(traitor)) in each Traitor, averaged over Traitors per day, then days."""
+def deception_gap(beliefs: pd.DataFrame, games: pd.DataFrame) -> PerGame:
+    """Per round table: the Faithful observers' mean trust (1 − P(traitor)) in the Traitors (mean over
+    Traitors of the mean over observers) minus their mean trust in fellow Faithfuls (likewise); mean over
+    the round tables where both are reported on. 0: the Traitors are trusted like Faithfuls (no signal);
+    negative: they are found out."""
     f = _faithful(beliefs)
-    f = f[f["target_role"] == "traitor"]
     if f.empty:
-        return np.full(len(games), np.nan), np.zeros(len(games), dtype=np.int64)
-    g, day = game_codes(f, games), f["day"].to_numpy()
-    span = int(day.max()) + 1
+        return undefined(len(games))
+    unit = round_units(f, games)
     target, names = pd.factorize(f["target"])
-    unit = (g * span + day) * len(names) + target
-    t_units, trust = unit_mean(unit, 1 - f["p_traitor"].to_numpy(dtype=float))
-    d_units, d_trust = unit_mean(t_units // len(names), trust)
-    return per_game_mean(d_units // span, d_trust, len(games))
+    trust = 1 - f["p_traitor"].to_numpy(dtype=float)
+    side = (f["target_role"] == "traitor").to_numpy()
+    per_target, mean_trust = unit_mean(unit * len(names) + target, trust)  # each target's mean trust
+    t_unit = per_target // len(names)
+    is_t = _find_side(unit * len(names) + target, side, per_target)
+    levels = []
+    for flag in (True, False):
+        units, level = unit_mean(t_unit[is_t == flag], mean_trust[is_t == flag])
+        levels.append(pd.Series(level, index=units))
+    both = levels[0].index.intersection(levels[1].index)
+    gap = (levels[0].reindex(both) - levels[1].reindex(both)).to_numpy(dtype=float)
+    return per_game_mean(both.to_numpy() // ROUND_SPAN, gap, len(games))
+
+
+def _find_side(key: np.ndarray, side: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The ``side`` flag of each of the sorted unique ``keys`` (from any row with that key)."""
+    uniq, first = np.unique(key, return_index=True)
+    return side[first][np.searchsorted(uniq, keys)]
 
 
 def calibration(beliefs: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
@@ -85,6 +105,6 @@ def calibration(beliefs: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
 
 
 def belief_metrics(frames: dict[str, pd.DataFrame]) -> dict[str, PerGame]:
-    """Brier, log loss, AUC and deception success per game."""
+    """Brier, log loss, AUC and the deception gap per game (Faithful observers)."""
     beliefs, games = frames["beliefs"], frames["games"]
-    return {**scores(beliefs, games), "deception": deception(beliefs, games)}
+    return {**scores(beliefs, games), "deception_gap": deception_gap(beliefs, games)}

@@ -210,7 +210,7 @@ def test_metrics_needing_unrecorded_events_are_nan(store: Store) -> None:
     for metric in ("FCR", "FAS", "TAS", "VSF", "betrayal"):
         rows = game_rows.loc[[metric]]
         assert rows["value"].notna().all() and (rows["n"] > 0).all(), metric
-    assert not table[(table["metric"] == "influence")].empty
+    assert not table[(table["metric"] == "outcome_agreement")].empty
     assert set(table.loc[table["metric"].isin(["win", "survived"]), "game_id"]) == set()
     players = frames["players"]
     assert set(players["model"]) == {"human"} and len(players) == 91

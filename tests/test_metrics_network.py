@@ -1,5 +1,5 @@
-"""Trust-network indices: the vectorised closed forms equal networkx on the same graphs; hand values on
-the hand-built game; Elo per model × role."""
+"""Trust-network indices per round table and observer set: the vectorised closed forms equal networkx on
+the same graphs; hand values on the hand-built game; Elo per model × role."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_metrics_frames import hand_log, hand_store
 
-from metrics import elo_ratings, load_frames, network_by_day, trust_graph
+from metrics import compute_metrics, elo_ratings, load_frames, network_by_round, trust_graph
 
 
 def _random_beliefs(seed: int, games: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -40,61 +40,79 @@ def _random_beliefs(seed: int, games: int = 6) -> tuple[pd.DataFrame, pd.DataFra
     beliefs = pd.DataFrame(
         rows, columns=["game_id", "day", "observer", "observer_role", "target", "target_role", "p_traitor"]
     )
+    beliefs["round"] = beliefs["day"]
     games_frame = pd.DataFrame({"game_id": [f"g{g}" for g in range(games)]})
     return beliefs, games_frame
 
 
-def _networkx_indices(day: pd.DataFrame) -> dict[str, float]:
-    full, edges = trust_graph(day), trust_graph(day, threshold=0.5)
-    n = full.number_of_nodes()
-    central = {v: d / (n - 1) for v, d in full.in_degree(weight="weight")}
-    roles = nx.get_node_attributes(full, "role")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            assort = (
-                nx.attribute_assortativity_coefficient(edges, "role") if edges.number_of_edges() else np.nan
-            )
-        except (ZeroDivisionError, ValueError):
-            assort = np.nan
+def _networkx_indices(day: pd.DataFrame, observers: str) -> dict[str, float]:
+    """The indices of one round table from networkx graphs of the observer set's reports."""
+    n = trust_graph(day).number_of_nodes()
+    mine = day if observers == "all" else day[day["observer_role"] == observers]
+    full, edges = trust_graph(mine), trust_graph(mine, threshold=0.5)
+    reporters = set(mine["observer"])
+    within = edges.subgraph(reporters)
+    roles = {
+        **dict(zip(day["observer"], day["observer_role"], strict=True)),
+        **dict(zip(day["target"], day["target_role"], strict=True)),
+    }
+    mean_in = {v: full.in_degree(v, weight="weight") / full.in_degree(v) for v in full if full.in_degree(v)}
+    assort = np.nan
+    if observers == "all" and edges.number_of_edges():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                assort = nx.attribute_assortativity_coefficient(edges, "role")
+            except (ZeroDivisionError, ValueError):
+                assort = np.nan
     return {
         "nodes": n,
-        "density": nx.density(edges),
-        "reciprocity": nx.reciprocity(edges) if edges.number_of_edges() else np.nan,
+        "reporters": len(reporters),
+        "density": edges.number_of_edges() / (len(reporters) * (n - 1)),
+        "reciprocity": nx.reciprocity(within) if within.number_of_edges() else np.nan,
         "assortativity": assort,
-        "in_trust_traitor": np.mean([c for v, c in central.items() if roles[v] == "traitor"] or [np.nan]),
-        "in_trust_faithful": np.mean([c for v, c in central.items() if roles[v] == "faithful"] or [np.nan]),
+        "in_trust_traitor": np.mean([c for v, c in mean_in.items() if roles[v] == "traitor"] or [np.nan]),
+        "in_trust_faithful": np.mean([c for v, c in mean_in.items() if roles[v] == "faithful"] or [np.nan]),
     }
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_indices_equal_networkx(seed: int) -> None:
     beliefs, games = _random_beliefs(seed)
-    daily = network_by_day(beliefs, games)
-    assert len(daily) == beliefs.groupby(["game_id", "day"]).ngroups
-    for row in daily.itertuples(index=False):
-        part = beliefs[(beliefs["game_id"] == row.game_id) & (beliefs["day"] == row.day)]
-        want = _networkx_indices(part)
+    table = network_by_round(beliefs, games)
+    assert set(table["observers"]) == {"faithful", "traitor", "all"}
+    assert (table["observers"] == "all").sum() == beliefs.groupby(["game_id", "round"]).ngroups
+    for row in table.itertuples(index=False):
+        part = beliefs[(beliefs["game_id"] == row.game_id) & (beliefs["round"] == row.round)]
+        want = _networkx_indices(part, row.observers)
         for key, value in want.items():
             got = getattr(row, key)
             if np.isnan(value) or (key == "assortativity" and not np.isfinite(value)):
                 assert np.isnan(got) or not np.isfinite(value), (key, row)
             else:
-                assert got == pytest.approx(value), (key, row.game_id, row.day)
+                assert got == pytest.approx(value), (key, row.game_id, row.round, row.observers)
 
 
-def test_hand_game_day_one(tmp_path: Path) -> None:
+def test_hand_game_round_one(tmp_path: Path) -> None:
     frames = load_frames(hand_store(tmp_path))
-    daily = network_by_day(frames["beliefs"], frames["games"]).set_index("day")
-    # day 1 trust edges (p < 0.5): A→B,C,D; C→B,D,E,F; D→A,B,C,E; E→F (B's 0.5s are not edges): 12 of 6·5
-    assert daily.loc[1, "nodes"] == 6
-    assert daily.loc[1, "density"] == pytest.approx(12 / 30)
-    assert daily.loc[1, "reciprocity"] == pytest.approx(4 / 12)  # A↔D and C↔D
-    # in-trust of E on day 1: (0.2 + 0.5 + 0.9 + 0.7) / 5
-    assert frames["beliefs"].query("day == 1 and target == 'E'")["p_traitor"].rsub(
-        1
-    ).sum() / 5 == pytest.approx(2.3 / 5)
-    assert 0 <= daily.loc[1, "in_trust_traitor"] <= 1
+    table = network_by_round(frames["beliefs"], frames["games"])
+    one = table[table["round"] == 1].set_index("observers")
+    # round 1 trust edges (p < 0.5) from Faithfuls: A→B,C,D; C→B,D,E,F; D→A,B,C,E (B's 0.5s are not
+    # edges): 11 of 4 observers · 5; E (a Traitor) adds E→F: 12 of 5 · 5 over every observer
+    assert one.loc["faithful", "nodes"] == 6 and one.loc["faithful", "reporters"] == 4
+    assert one.loc["faithful", "density"] == pytest.approx(11 / 20)
+    assert one.loc["all", "density"] == pytest.approx(12 / 25)
+    # among Faithful observers A↔D and C↔D are mutual: 4 of the 8 edges between A, B, C, D
+    assert one.loc["faithful", "reciprocity"] == pytest.approx(4 / 8)
+    assert one.loc["all", "reciprocity"] == pytest.approx(4 / 10)  # plus C→E, D→E; E→F ends at a non-reporter
+    # Faithful trust in E (.2 .5 .9 .7) and F (.2 .5 .9 .4)
+    assert one.loc["faithful", "in_trust_traitor"] == pytest.approx(np.mean([0.575, 0.5]))
+    assert np.isnan(one.loc["faithful", "assortativity"]) and np.isfinite(one.loc["all", "assortativity"])
+    long = compute_metrics(frames).set_index("metric")
+    assert long.loc["net_density", "value"] == pytest.approx(
+        table.query("observers == 'faithful'")["density"].mean()
+    )
+    assert "net_assortativity" not in long.index and "net_assortativity_by_all" in long.index
 
 
 def test_trust_weights_within_unit_interval(tmp_path: Path) -> None:

@@ -13,32 +13,55 @@ from test_metrics_frames import BELIEFS_1, BELIEFS_2, NAMES, Log, hand_log, hand
 from metrics import compute_metrics, load_frames
 from traitors.events import BeliefReported, DayStarted, VoteCast
 
-# metric: (value, n), worked out in the comments from the log in test_metrics_frames.py
+# metric: (value, n), worked out in the comments from the log in test_metrics_frames.py (one round table a
+# day: round table 1 on day 1, round table 2 on day 2)
 EXPECTED = {
-    # day 1 Faithful votes E E D E → 3/4; day 2 valid Faithful first-ballot votes C D → 1/2 (D's invalid out)
+    # round 1 Faithful votes E E D E → 3/4; round 2 valid Faithful first-ballot votes C D → 1/2 (D's invalid)
     "FCR": (np.mean([3 / 4, 1 / 2]), 2),
+    # chance: Traitors among a Faithful voter's options, round 1: 2 of 5; round 2 (C recruited): 2 of 4
+    "FCR_chance": (np.mean([2 / 5, 2 / 4]), 2),
+    "FCR_vs_chance": (np.mean([3 / 4 - 2 / 5, 1 / 2 - 2 / 4]), 2),
     "FAS": (np.mean([3 / 4, 1 / 2]), 2),  # E 3 of 4; C 1 of 2
     "TAS": (np.mean([1.0, 1 / 2]), 2),  # E→A F→A; C (recruited)→D F→C — the revote never counts
     "night_consensus": (0.5, 1),  # murder votes C→A F→B (the recruit vote is not a murder vote)
     "TSR": (2 / 3, 3),  # ever Traitors C E F; C and F alive
     "FSR": (1 / 4, 4),  # Faithful at start A B C D; only B Faithful and alive at the end
-    "DES": (np.mean([0.0, 1.0]), 2),  # day 1 E is a Traitor; day 2 D Faithful and a Traitors' top (tie D/C)
-    # top suspects: day 1 A {E,F}→1, B all tied→2/5, C A→0, D F→1; day 2 A C→1, B D→0, D tied→2/4
+    # round 1: E (a Traitor) banished → 0; round 2: D Faithful, the Traitors' votes tie D/C → not unique → 0
+    "DES": (0.0, 2),
+    "DES_paper": (np.mean([0.0, 1.0]), 2),  # the tie counts in the paper's reading
+    "DES_pivotal": (0.0, 2),  # round 2's first ballot is a tie C/D: D was never its unique leader
+    "faithful_banished": (np.mean([0.0, 1.0]), 2),
+    # top suspects: round 1 A {E,F}→1, B all tied→2/5, C A→0, D F→1; round 2 A C→1, B D→0, D tied→2/4
     "IDR": (np.mean([(1 + 0.4 + 0 + 1) / 4, (1 + 0 + 0.5) / 3]), 2),
+    "IDR_chance": (np.mean([2 / 5, 2 / 4]), 2),  # every Faithful report: round 1 2 Traitors of 5, round 2 2/4
+    "IDR_vs_chance": (np.mean([2.4 / 4 - 2 / 5, 1.5 / 3 - 2 / 4]), 2),
     "IDR_slope": (0.5 - 0.6, 2),
-    "BRR": (0.0, 1),  # E banished on day 1: nobody could have voted for E earlier
-    "VSF": (0.5, 1),  # A, B: earlier target E dead; C D→D kept; F A→C switched
-    "TNS": (1 - (0.8 + 1.3 + 0.8 + 0.7) / 16, 1),  # |Δp| summed per observer A, B, C, D over 16 pairs
-    "betrayal": (np.mean([0.0, 0.5]), 2),  # day 2: F voted for C, recruited the night before
+    "IDR_slope_vs_chance": ((0.5 - 0.5) - (0.6 - 0.4), 2),
+    "BRR": (0.0, 1),  # E banished at round 1: nobody could have voted for E earlier
+    "VSF": (0.5, 1),  # A, B: earlier target E gone; C D→D kept (D still votes, if invalidly); F A→C switched
+    "TNS": (1 - (0.8 + 1.3 + 0.7) / 12, 1),  # |Δp| summed per Faithful observer A, B, D over 12 pairs
+    "TNS_by_traitors": (1 - 0.8 / 4, 1),  # C, recruited, reports the second time as a Traitor
+    "betrayal": (np.mean([0.0, 0.5]), 2),  # round 2: F voted for C, recruited the night before
     "traitor_win": (1.0, 1),
-    # Faithful trust in each Traitor: day 1 E (.2 .5 .9 .7), F (.2 .5 .9 .4); day 2 C (.4 .8 .5), F (.6 .9 .5)
-    "deception": (np.mean([np.mean([0.575, 0.5]), np.mean([1.7 / 3, 2 / 3])]), 2),
+    "faithful_win": (0.0, 1),
+    # Faithful trust in Traitors minus in Faithfuls: round 1 E (.2 .5 .9 .7) F (.2 .5 .9 .4) vs
+    # A (.5 .1 .7) B (.9 .9 .7) C (.8 .5 .7) D (.8 .5 .9); round 2 C (.4 .8 .5) F (.6 .9 .5) vs
+    # A (.7 .5) B (.9 .5) D (.8 .1)
+    "deception_gap": (
+        np.mean(
+            [
+                np.mean([0.575, 0.5]) - np.mean([1.3 / 3, 2.5 / 3, 2 / 3, 2.2 / 3]),
+                np.mean([1.7 / 3, 2 / 3]) - np.mean([0.6, 0.7, 0.45]),
+            ]
+        ),
+        2,
+    ),
     "tokens": (np.nan, 0),
 }
 PLAYER = {
     "win": dict(A=0, B=0, C=1, D=0, E=1, F=1),
     "survived": dict(A=0, B=1, C=1, D=0, E=0, F=1),
-    "influence": dict(A=0.5, B=1.0, C=0.5, D=1.0, E=0.0, F=0.0),
+    "outcome_agreement": dict(A=0.5, B=1.0, C=0.5, D=1.0, E=0.0, F=0.0),
 }
 
 
@@ -136,8 +159,13 @@ def test_undefined_metrics_are_nan_with_n_zero(tmp_path: Path) -> None:
         "FSR",
         "brier",
         "AUC",
-        "deception",
+        "deception_gap",
+        "DES_pivotal",
+        "DES_paper",
+        "FCR_chance",
+        "IDR_chance",
         "traitor_win",
+        "faithful_win",
         "night_consensus",
         "net_density",
         "tokens",

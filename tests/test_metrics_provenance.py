@@ -123,10 +123,10 @@ def test_fallback_decisions_are_left_out_by_default(hand_frames, tmp_path: Path)
     # IDR, day 1 without B's report: A 1, C 0, D 1; day 2: A 1, B 0, D 1/2
     assert _value(long, "IDR") == (pytest.approx((2 / 3 + 1 / 2) / 2), 2)
     assert _value(long, "IDR_slope")[0] == pytest.approx(1 / 2 - 2 / 3)
-    # TNS: B has no earlier report left, so only A, C and D's 12 pairs
-    assert _value(long, "TNS") == (pytest.approx(1 - (0.8 + 0.8 + 0.7) / 12), 1)
-    # influence of A: only the day-2 vote (A→C, D banished) is A's own
-    assert _value(long, "influence", player="A") == (0.0, 1)
+    # TNS: B has no earlier report left and C reports as a Traitor on day 2, so only A and D's 8 pairs
+    assert _value(long, "TNS") == (pytest.approx(1 - (0.8 + 0.7) / 8), 1)
+    # outcome agreement of A: only the day-2 vote (A→C, D banished) is A's own
+    assert _value(long, "outcome_agreement", player="A") == (0.0, 1)
     assert _value(long, "BRR") == (0.0, 1)  # A still counts as present on day 1
     # on request the fallbacks count, and the values are those of the unmarked game
     included = compute_metrics(hand_frames, fallbacks=True)

@@ -86,9 +86,10 @@ def render(url: str) -> None:
     default = [m for m in DEFAULT_METRICS if m in known] or known[:8]
     chosen = cols[2].multiselect("Metrics", known, default=default, key="cmp_metrics")
     st.caption(
-        f"{n_games:,} games; means with 95% percentile-bootstrap CIs ({N_BOOT} resamples, seed 0); "
-        "n = games (or players, for per-player metrics) with a defined value. Decisions made by a fallback "
-        "are left out (see fallback_rate)."
+        f"{n_games:,} games; per scenario, means with 95% percentile-bootstrap CIs over games ({N_BOOT} "
+        "resamples, seed 0); n = games (or players, for per-player metrics) with a defined value, games = "
+        "the games behind them; chance = the level of uniformly random play where there is one. Decisions "
+        "made by a fallback are left out (see fallback_rate)."
     )
     left_out = len(long.attrs.get("degraded_left_out", []))
     if left_out:
@@ -112,7 +113,8 @@ def render(url: str) -> None:
         },
     )
     if not shown.empty:
-        label = shown[by].astype(str).agg(" · ".join, axis=1) if by else pd.Series("all", index=shown.index)
+        keys = list(dict.fromkeys(c for c in ("scenario", *by) if c in shown.columns))  # never pooled
+        label = shown[keys].astype(str).agg(" · ".join, axis=1)
         st.plotly_chart(charts.metric_bars_figure(shown.assign(group=label), "group"), key="cmp_chart")
     with st.expander("Metric definitions"):
         st.dataframe(

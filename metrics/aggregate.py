@@ -17,10 +17,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.compute import DEGRADED_LEFT_OUT, METRICS
+from metrics.compute import CHANCE, DEGRADED_LEFT_OUT, METRICS
 from metrics.provenance import model_seats
 
 GROUPS = ("game_id", "scenario", "seed", "population", "role", "model", "metric")
+#: Attribute of a summary (``table.attrs``): the scenarios pooled into one row per group when
+#: ``pool_scenarios=True`` (empty when every row is one scenario's).
+POOLED = "pooled_scenarios"
+COLUMNS = ("n", "games", "mean", "ci_low", "ci_high", "units", "chance")
 
 
 def _side_models(players: pd.DataFrame) -> pd.DataFrame:
@@ -120,19 +124,30 @@ def summarize(
     n_boot: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    pool_scenarios: bool = False,
 ) -> pd.DataFrame:
-    """Per group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric: n (rows
-    with a defined value: games, or players for player-level metrics), mean, ci_low, ci_high (seeded
-    percentile bootstrap of the mean, resampling games) and units (the sum of the rows' n). Rows are sorted
-    by the groups, then metrics in the order of :data:`metrics.compute.METRICS`. The result's
-    ``attrs["degraded_left_out"]`` repeats the ids of the degraded games whose outcomes ``metrics`` left
-    out."""
+    """Per scenario, group of ``by`` (any of game_id, scenario, seed, population, role, model) and metric:
+    n (rows with a defined value: games, or players for player-level metrics), games (distinct games among
+    them: the unit the bootstrap resamples), mean, ci_low, ci_high (seeded percentile bootstrap of the mean,
+    resampling games), units (the sum of the rows' n) and chance (the mean chance level over the same games,
+    for the metrics of :data:`metrics.compute.CHANCE`; NaN otherwise).
+
+    Rows are always per scenario (``scenario`` is added as the first grouping) unless ``pool_scenarios``,
+    which pools them and lists the pooled scenarios in ``attrs["pooled_scenarios"]``. Rows are sorted by
+    the groups, then metrics in the order of :data:`metrics.compute.METRICS`. ``attrs["degraded_left_out"]``
+    repeats the ids of the degraded games whose outcomes ``metrics`` left out."""
     by = [b for b in by if b != "metric"]
     unknown = sorted(set(by) - set(GROUPS))
     if unknown:
         raise ValueError(f"unknown grouping {', '.join(unknown)}; choose from {', '.join(GROUPS[:-1])}")
+    if not pool_scenarios and "scenario" not in by:
+        by = ["scenario", *by]
     data = annotate(metrics, frames)
     data = data[np.isfinite(data["value"].to_numpy(dtype=float))]
+    chance_of = {
+        name: data.loc[data["metric"] == name].groupby("game_id")["value"].first()
+        for name in {c for c, _ in CHANCE.values()}
+    }
     keys = [*by, "metric"]
     rows = []
     for key, group in data.groupby(keys, sort=True, dropna=False):
@@ -140,8 +155,15 @@ def summarize(
         games = group["game_id"].to_numpy(dtype=object)
         clusters = pd.factorize(games)[0] if group["player"].notna().any() else None
         low, high = bootstrap_ci(values, n_boot, _rng(seed, key), level, clusters)
-        rows.append((*key, len(values), values.mean(), low, high, int(group["n"].sum())))
-    table = pd.DataFrame(rows, columns=[*keys, "n", "mean", "ci_low", "ci_high", "units"])
+        chance = np.nan
+        if key[-1] in CHANCE:
+            name, complement = CHANCE[key[-1]]
+            level_of = chance_of[name].reindex(pd.unique(games)).to_numpy(dtype=float)
+            chance = float(np.nanmean(level_of)) if np.isfinite(level_of).any() else np.nan
+            chance = 1.0 - chance if complement else chance
+        distinct = len(pd.unique(games))
+        rows.append((*key, len(values), distinct, values.mean(), low, high, int(group["n"].sum()), chance))
+    table = pd.DataFrame(rows, columns=[*keys, *COLUMNS])
     order = {name: i for i, name in enumerate(METRICS)}  # groups sorted, metrics in METRICS order
     rank = table["metric"].map(order).fillna(len(order))
     table = (
@@ -151,6 +173,8 @@ def summarize(
         .reset_index(drop=True)
     )
     table.attrs[DEGRADED_LEFT_OUT] = list(metrics.attrs.get(DEGRADED_LEFT_OUT, []))
+    pooled = sorted(set(data["scenario"].dropna().astype(str))) if "scenario" not in by else []
+    table.attrs[POOLED] = pooled if len(pooled) > 1 else []
     return table
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.aggregate import summarize
+from metrics.aggregate import POOLED, summarize
+from metrics.chance import chance_table
 from metrics.compute import COLUMNS, DEGRADED_LEFT_OUT
 from metrics.elo import elo_ratings
-from metrics.network import by_day as network_by_day
+from metrics.network import by_round as network_by_round
 from metrics.provenance import outcome_statuses, without_fallbacks
 from metrics.schema import SCHEMA, TABLES, conform
 
@@ -44,14 +45,24 @@ def _fmt(x: float, digits: int) -> str:
 def summary_latex(
     summary: pd.DataFrame,
     digits: int = 3,
-    caption: str = "Metrics (mean and bootstrap 95\\% CI)",
+    caption: str = "Metrics (mean and bootstrap 95\\% CI over games)",
     label: str = "tab:metrics",
 ) -> str:
-    """A booktabs table of a :func:`metrics.summarize` result: the group columns, metric, n and
-    ``mean [ci_low, ci_high]``; every cell escaped. The caption says how many degraded games were left
-    out of the outcome metrics (``summary.attrs["degraded_left_out"]``), when any were."""
-    groups = [c for c in summary.columns if c not in ("n", "mean", "ci_low", "ci_high", "units")]
-    header = [*(latex_escape(c) for c in groups), "$n$", "mean [95\\% CI]"]
+    """A booktabs table of a :func:`metrics.summarize` result: the group columns, metric, the number of
+    games (the unit the interval resamples), the units averaged (round tables, votes, players…),
+    ``mean [ci_low, ci_high]`` and the chance level where there is one; every cell escaped. The caption
+    says when scenarios were pooled (``summary.attrs["pooled_scenarios"]``) and how many degraded games
+    were left out of the outcome metrics (``summary.attrs["degraded_left_out"]``), when any were."""
+    groups = [
+        c for c in summary.columns if c not in ("n", "games", "mean", "ci_low", "ci_high", "units", "chance")
+    ]
+    games = "games" if "games" in summary.columns else "n"
+    has_chance = "chance" in summary.columns and summary["chance"].notna().any()
+    header = [*(latex_escape(c) for c in groups), "games", "units", "mean [95\\% CI]"]
+    header += ["chance"] if has_chance else []
+    pooled = summary.attrs.get(POOLED, [])
+    if pooled:
+        caption += f"; pooled over the scenarios {latex_escape(', '.join(pooled))}"
     left_out = len(summary.attrs.get(DEGRADED_LEFT_OUT, []))
     if left_out:
         caption += f"; {latex_escape(degraded_note(left_out, hint=False))}"
@@ -60,7 +71,7 @@ def summary_latex(
         "\\centering",
         f"\\caption{{{caption}}}",
         f"\\label{{{latex_escape(label)}}}",
-        f"\\begin{{tabular}}{{{'l' * len(groups)}rl}}",
+        f"\\begin{{tabular}}{{{'l' * len(groups)}rrl{'r' if has_chance else ''}}}",
         "\\toprule",
         " & ".join(header) + " \\\\",
         "\\midrule",
@@ -69,7 +80,11 @@ def summary_latex(
         rec = row._asdict()
         cells = [latex_escape("" if pd.isna(rec[g]) else rec[g]) for g in groups]
         ci = f"{_fmt(rec['mean'], digits)} [{_fmt(rec['ci_low'], digits)}, {_fmt(rec['ci_high'], digits)}]"
-        lines.append(" & ".join([*cells, str(int(rec["n"])), ci]) + " \\\\")
+        units = str(int(rec["units"])) if "units" in rec else ""
+        cells += [str(int(rec[games])), units, ci]
+        if has_chance:
+            cells.append("" if pd.isna(rec["chance"]) else _fmt(rec["chance"], digits))
+        lines.append(" & ".join(cells) + " \\\\")
     lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
     return "\n".join(lines)
 
@@ -136,8 +151,10 @@ def export(
     seed: int = 0,
     fallbacks: bool = False,
 ) -> list[Path]:
-    """Write the §4 tables (every row, with ``decided_by``), ``metrics`` (long), ``elo``, ``network_days``
-    (trust-network indices per game-day) and ``summary`` (grouped by ``by``) as CSV/Parquet,
+    """Write the §4 tables (every row, with ``decided_by``; ``rounds``: one row per round table),
+    ``metrics`` (long), ``elo``, ``network_rounds`` (trust-network indices per round table and observer
+    set), ``chance`` (each scenario's rules and chance Faithful win probability) and ``summary`` (per
+    scenario, grouped by ``by``) as CSV/Parquet,
     ``summary.tex`` (booktabs) for 'latex', and the paper figures (PNG + PDF) when ``figures``. Elo, the
     network indices and the figures leave out the fallbacks' decisions and degraded games unless
     ``fallbacks`` (pass the value ``metrics`` was computed with). Returns the written paths."""
@@ -152,7 +169,8 @@ def export(
     paths += _write(metrics, out / "metrics", formats)
     scored = dict(frames) if fallbacks else without_fallbacks(frames)
     paths += _write(elo_ratings(scored, statuses=outcome_statuses(fallbacks)), out / "elo", formats)
-    paths += _write(network_by_day(scored["beliefs"], scored["games"]), out / "network_days", formats)
+    paths += _write(network_by_round(scored["beliefs"], scored["games"]), out / "network_rounds", formats)
+    paths += _write(chance_table(frames), out / "chance", formats)
     summary = summarize(metrics, frames, by=list(by), n_boot=n_boot, seed=seed)
     paths += _write(summary, out / "summary", formats)
     if "latex" in formats:

@@ -36,11 +36,24 @@ def two_games(tmp_path: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, st
 def test_summarize_by_model_and_role(two_games) -> None:
     frames, metrics, _ = two_games
     table = summarize(metrics, frames, by=["model", "role"], n_boot=200)
-    assert list(table.columns) == ["model", "role", "metric", "n", "mean", "ci_low", "ci_high", "units"]
+    assert list(table.columns) == [
+        "scenario",
+        "model",
+        "role",
+        "metric",
+        "n",
+        "games",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "units",
+        "chance",
+    ]
     fcr = table[(table["metric"] == "FCR") & (table["model"] == "gpt_4o")].iloc[0]
     assert (fcr["role"], fcr["n"], fcr["mean"], fcr["units"]) == ("faithful", 1, pytest.approx(0.625), 2)
     win = table[(table["metric"] == "win") & (table["model"] == "m&m")].set_index("role")
     assert win.loc["traitor", "mean"] == 1.0 and win.loc["traitor", "n"] == 3  # C (recruited), E, F
+    assert win.loc["traitor", "games"] == 1  # the interval is over games, not players
     assert win.loc["faithful", "mean"] == 0.0 and win.loc["faithful", "n"] == 3
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (
         table["mean"] <= table["ci_high"] + 1e-12
@@ -112,14 +125,14 @@ def test_latex_special_characters_escaped(two_games, tmp_path: Path) -> None:
             "units": [0],
         }
     )
-    assert r"a\%b & x\#y & 1 & -- [--, --] \\" in summary_latex(table)
+    assert r"a\%b & x\#y & 1 & 0 & -- [--, --] \\" in summary_latex(table)
 
 
 def test_figures_png_and_pdf_with_truetype_fonts(two_games, tmp_path: Path) -> None:
     frames, metrics, _ = two_games
     paths = export(frames, metrics, tmp_path, formats=("csv",), figures=True, n_boot=100)
     names = {p.name for p in paths}
-    for stem in ("win_rate", "trust_over_days", "calibration"):
+    for stem in ("win_rate", "accuracy", "trust_over_days", "calibration"):
         assert {f"{stem}.png", f"{stem}.pdf"} <= names
         assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
         pdf = (tmp_path / f"{stem}.pdf").read_bytes()

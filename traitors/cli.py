@@ -431,12 +431,15 @@ def metrics_command(
     if table.empty:
         out.print("No finished games to score: play some with `traitors run`.")
         return
-    shown = Table(*groups, "metric", "n", "mean", "95% CI")
+    groups = [c for c in table.columns if c in GROUPS and c != "metric"]  # scenario first: never pooled
+    shown = Table(*groups, "metric", "games", "n", "mean", "95% CI", "chance")
     for row in table.itertuples(index=False):
         r = row._asdict()
         ci = "" if r["ci_low"] != r["ci_low"] else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
         mean = "nan" if r["mean"] != r["mean"] else f"{r['mean']:.3f}"
-        shown.add_row(*(str(r[g]) for g in groups), r["metric"], str(r["n"]), mean, ci)
+        chance = "" if r["chance"] != r["chance"] else f"{r['chance']:.3f}"
+        cells = (*(str(r[g]) for g in groups), r["metric"], str(r["games"]), str(r["n"]), mean, ci, chance)
+        shown.add_row(*cells)
     out.print(shown)
     if left_out:
         out.print(escape(degraded_note(left_out)))

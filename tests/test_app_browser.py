@@ -156,7 +156,7 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
         page.get_by_role("option", name=faithful, exact=True).click()
         page.get_by_text(f"(not seen by {faithful})").wait_for()
         expect(page.get_by_text("Traitors' channel")).to_have_count(0)  # stale elements go after the rerun
-        page.get_by_role("tab", name="Player").click()
+        page.get_by_role("tab", name="Player", exact=True).click()
         page.get_by_text(f"Knows: {faithful} is a faithful").wait_for()
         settle(page)
         page.screenshot(path=str(shots / "3-replay-as-player.png"), full_page=True)
@@ -177,7 +177,7 @@ def test_open_step_switch_point_of_view_in_chromium(served: tuple[str, str], sho
         page.get_by_text(f"Step {len(llm) - 1} / {len(llm) - 1}").wait_for()
         page.get_by_text(HOSTILE + " (Alex)").first.wait_for(state="attached")
         assert page.locator("#injected").count() == 0 and page.locator("a[href^='javascript']").count() == 0
-        page.get_by_role("tab", name="Player").click()
+        page.get_by_role("tab", name="Player", exact=True).click()
         page.get_by_text("Raw reply").wait_for()
         settle(page)
         page.screenshot(path=str(shots / "6-llm-player.png"), full_page=True)

@@ -138,16 +138,45 @@ class CrashAfter:
             raise Crash
 
 
+class Phases:
+    """Counts the stored phases of a game."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def append(self, _events: object) -> None:
+        self.n += 1
+
+
 def test_llm_game_resumes_exactly(tmp_path: Path) -> None:
     scenario = load_scenario("quick")
     with FakeOpenAI() as server:
         spec = f"openai:fake?base_url={server.base_url}"
-        with Store(f"sqlite:///{tmp_path / 'a.db'}") as ref, Store(f"sqlite:///{tmp_path / 'b.db'}") as cut:
-            asyncio.run(runner.play_game(scenario, 8, agents=spec, store=ref, game_id="g", memory=False))
+        for seed in range(8, 40):  # a game of at least four phases, cut in the middle
+            with Store(f"sqlite:///{tmp_path / f'a{seed}.db'}") as ref:
+                phases = Phases()
+                asyncio.run(
+                    runner.play_game(
+                        scenario, seed, agents=spec, store=ref, game_id="g", observer=phases, memory=False
+                    )
+                )
+            if phases.n >= 4:
+                break
+        assert phases.n >= 4
+        with (
+            Store(f"sqlite:///{tmp_path / f'a{seed}.db'}") as ref,
+            Store(f"sqlite:///{tmp_path / 'b.db'}") as cut,
+        ):
             with pytest.raises(Crash):
                 asyncio.run(
                     runner.play_game(
-                        scenario, 8, agents=spec, store=cut, game_id="g", observer=CrashAfter(5), memory=False
+                        scenario,
+                        seed,
+                        agents=spec,
+                        store=cut,
+                        game_id="g",
+                        observer=CrashAfter(phases.n // 2),
+                        memory=False,
                     )
                 )
             asyncio.run(runner.resume(cut, "g", memory=False))

@@ -7,7 +7,9 @@ transactions. Tables written by other packages (``model_calls``, ``llm_cache``, 
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -24,6 +26,13 @@ from traitors.store import games as games_table
 MAX_LISTED = 1000
 
 
+def readonly_uri(path: str) -> str:
+    """A SQLite URI opening ``path`` read-only: the path percent-quoted (``#``, ``?``, ``%`` and spaces
+    would otherwise end the path or start the query, dropping ``mode=ro``) and made absolute."""
+    absolute = os.path.abspath(path)
+    return f"file:{urllib.parse.quote(absolute, safe='/')}?mode=ro"
+
+
 def open_readonly(url: str | None = None) -> Engine:
     """An engine that can only read ``url`` (default ``TRAITORS_DB`` or ``sqlite:///traitors.db``)."""
     parsed = make_url(resolve_url(url))
@@ -32,9 +41,11 @@ def open_readonly(url: str | None = None) -> Engine:
         if path in ("", ":memory:"):
             raise StoreError("the app needs a database file or server, not an in-memory SQLite database")
 
+        uri = readonly_uri(path)
+
         def connect() -> sqlite3.Connection:
             try:
-                return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+                return sqlite3.connect(uri, uri=True, check_same_thread=False)
             except sqlite3.OperationalError as err:
                 raise StoreError(f"cannot open {path} read-only: {err}") from None
 

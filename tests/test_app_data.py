@@ -163,6 +163,28 @@ def test_readonly_engine_reads_and_refuses_writes(app_db: str) -> None:
     assert len(db.list_games(engine)[0]) == 5
 
 
+@pytest.mark.parametrize("name", ["a#b.db", "what?.db", "100%.db", "my games.db", "x#?mode=rwc.db"])
+def test_readonly_for_paths_with_uri_characters(tmp_path: Path, name: str) -> None:
+    """``#``, ``?``, ``%`` and spaces in the path: still read-only, no stray file, the right database."""
+    folder = tmp_path / "odd #dir"
+    folder.mkdir()
+    with Store(f"sqlite:///{folder / name}") as store:
+        _play(store, "g1", QUICK, 1)
+    before = sorted(p.name for p in folder.iterdir())
+    engine = db.open_readonly(f"sqlite:///{folder / name}")
+    try:
+        assert db.load_events(engine, "g1")[0].game_id == "g1"
+        with pytest.raises(Exception, match="readonly"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM games"))
+        assert len(db.list_games(engine)[0]) == 1
+    finally:
+        engine.dispose()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        n for n in before if not n.endswith(("-wal", "-shm"))
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd #dir"]
+
+
 def test_readonly_on_every_backend(db_url: str) -> None:
     with Store(db_url) as store:
         _play(store, "g1", QUICK, 1)

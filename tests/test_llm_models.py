@@ -331,3 +331,110 @@ def test_specs_and_config_errors(monkeypatch: pytest.MonkeyPatch, tmp_path) -> N
     with pytest.raises(ModelConfigError, match="no GGUF"):
         backend_for(f"local:{tmp_path / 'missing.gguf'}")
     assert build_model("openai:x?key_env=DS&base_url=http://127.0.0.1:1/v1").name == "openai:x"
+
+
+REASONING = ("max_tokens", "temperature")  # what OpenAI's reasoning models answer with a 400
+
+
+def test_a_reasoning_model_sends_max_completion_tokens_and_reports_its_reasoning(monkeypatch) -> None:
+    """Against a server that rejects max_tokens and temperature as o-series models do: the spec's
+    reasoning_effort makes the backend send max_completion_tokens and the effort, no temperature; the
+    reasoning tokens come back on the Completion; the probe passes; the label carries the effort."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with FakeOpenAI(rejects=REASONING, reasoning_tokens=200) as srv:
+        spec = f"openai:o3-mini?base_url={srv.base_url}&reasoning_effort=low"
+        assert asyncio.run(probe(spec)).reasoning_tokens == 100  # low: half the server's 200
+        model = backend_for(spec)
+        assert model.name == "openai:o3-mini?reasoning_effort=low" and price_of(spec) == price_of(
+            "openai:o3-mini"
+        )
+        c = asyncio.run(model.structured(req(max_tokens=400)))
+        body = srv.requests[-1]
+        assert "max_tokens" not in body and "temperature" not in body
+        assert body["max_completion_tokens"] == 400 and body["reasoning_effort"] == "low"
+        assert c.data["choice"] in ("Alex", "Bea") and c.reasoning_tokens == 100
+        assert c.completion_tokens > c.reasoning_tokens and c.finish_reason == "stop"
+        default = backend_for(f"openai:o3-mini?base_url={srv.base_url}&reasoning_effort=default")
+        asyncio.run(default.structured(req()))
+        assert "reasoning_effort" not in srv.requests[-1] and "temperature" not in srv.requests[-1]
+    with pytest.raises(ModelConfigError, match=r"^openai:o3: reasoning_effort='huge': use one of minimal"):
+        backend_for("openai:o3?reasoning_effort=huge&base_url=http://127.0.0.1:1/v1")
+
+
+def test_a_reasoning_model_without_the_option_is_named_by_the_probe(monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with FakeOpenAI(rejects=REASONING) as srv, pytest.raises(ModelConfigError) as info:
+        asyncio.run(probe(f"openai:o3-mini?base_url={srv.base_url}"))
+    assert "'max_tokens'" in str(info.value) and "add reasoning_effort=medium" in str(info.value)
+
+
+def test_a_reply_cut_at_the_limit_says_so(server: FakeOpenAI) -> None:
+    """The server enforces the limit: a longer answer is cut and ends with finish_reason "length" (as is
+    a reasoning model's whose thinking used the limit up); the "length" fault cuts one reply."""
+    speech = {
+        "type": "object",
+        "properties": {"text": {"type": "string"}, "accuses": {"type": "array", "items": {"enum": ["Bea"]}}},
+        "required": ["text", "accuses"],
+        "additionalProperties": False,
+    }
+    model = backend(server)
+    whole = asyncio.run(model.structured(req(schema=speech, max_tokens=200)))
+    assert whole.finish_reason == "stop" and len(whole.data["text"]) >= 250  # speeches of ~300 characters
+    cut = asyncio.run(model.structured(req(schema=speech, max_tokens=20)))
+    assert cut.finish_reason == "length" and cut.data is None and cut.completion_tokens == 20
+    server.script = ["length"]
+    assert asyncio.run(model.structured(req())).finish_reason == "length"
+    with FakeOpenAI(reasoning_tokens=64) as thinker:
+        spent = asyncio.run(backend(thinker).structured(req(max_tokens=64)))
+    assert spent.text == "" and spent.finish_reason == "length" and spent.reasoning_tokens == 64
+
+
+def test_strict_schemas_lose_the_keywords_openai_rejects() -> None:
+    """OpenAI's strict mode answers 400 to maxLength; the OpenAI and LangChain backends strip it (the local
+    backend keeps it for llama.cpp grammars), so strict json_schema stays the route."""
+    from langchain_openai import ChatOpenAI
+
+    from agents.models.langchain_backend import LangChainBackend
+
+    capped = {
+        "type": "object",
+        "properties": {"text": {"type": "string", "maxLength": 50}},
+        "required": ["text"],
+        "additionalProperties": False,
+    }
+    with FakeOpenAI() as srv:
+        keeps = backend(srv, length_limits=True)
+        with pytest.raises(ModelError, match="'maxLength' is not permitted"):
+            asyncio.run(keeps._call(req(schema=capped), "json_schema", [{"role": "user", "content": "x"}]))
+        assert asyncio.run(backend(srv).structured(req(schema=capped))).route == "json_schema"
+        chat = ChatOpenAI(model="gpt-4o-mini", base_url=srv.base_url, api_key=KEY, max_retries=0)
+        lc = asyncio.run(LangChainBackend(chat).structured(req(schema=capped)))
+        assert lc.route == "json_schema" and "text" in extract_json(lc.text)
+        sent = srv.requests[-1]["response_format"]["json_schema"]
+        assert sent["strict"] is True and "maxLength" not in json.dumps(sent["schema"])
+
+
+def test_langchain_reasoning_model_over_http() -> None:
+    """LangChain's ChatOpenAI as a reasoning model: no temperature, the effort sent, max_completion_tokens,
+    reasoning tokens read from the usage metadata."""
+    from langchain_openai import ChatOpenAI
+
+    from agents.models.langchain_backend import LangChainBackend
+
+    with FakeOpenAI(rejects=REASONING, reasoning_tokens=80) as srv:
+        chat = ChatOpenAI(model="o3-mini", base_url=srv.base_url, api_key=KEY, max_retries=0)
+        model = LangChainBackend(chat, reasoning_effort="high")
+        c = asyncio.run(model.structured(req(max_tokens=600)))
+        body = srv.requests[-1]
+    assert model.name.endswith("?reasoning_effort=high") and extract_json(c.text)["choice"] in ("Alex", "Bea")
+    assert "temperature" not in body and "max_tokens" not in body and body["max_completion_tokens"] == 600
+    assert body["reasoning_effort"] == "high" and c.reasoning_tokens == 160 and c.finish_reason == "stop"
+
+
+def test_reasoning_tokens_reach_the_model_calls_table(server: FakeOpenAI, tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    common = {"game_id": "g", "day": 1, "phase": "roundtable", "audience": (), "player": "Alex"}
+    common |= {"purpose": "vote", "model": "m", "route": "json_schema", "request_hash": "h" * 64}
+    log = CallLog.for_store(store)
+    log.append([ModelCall(seq=3, reasoning_tokens=42, completion_tokens=50, **common)])
+    assert [r["reasoning_tokens"] for r in call_rows(store)] == [42]

@@ -198,6 +198,7 @@ class ModelCallRecord(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    reasoning_tokens: int = 0  # a reasoning model's hidden reasoning, part of completion_tokens
     attempts: int = 1
     outcome: Literal["ok", "retried", "fallback", "error"] = "ok"
     request_hash: str = ""

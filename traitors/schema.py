@@ -70,8 +70,11 @@ def _matching_revision(engine: Engine) -> str:
     tables = set(found.get_table_names())
     if "memory_items" in tables and "personal" not in {c["name"] for c in found.get_columns("memory_items")}:
         return "70d8f3f94369" if "llm_notes" in tables else "559100ccd901"
-    if "model_calls" in tables and "seq" not in {c["name"] for c in found.get_columns("model_calls")}:
+    calls = {c["name"] for c in found.get_columns("model_calls")} if "model_calls" in tables else set()
+    if calls and "seq" not in calls:
         return "8b31467cd6bb"  # model_calls from before its rows came from the ModelCall events
+    if calls and "reasoning_tokens" not in calls:
+        return "3d2d86b544e1"  # model_calls from before reasoning tokens were recorded
     return "head"  # tables absent (create_all makes them as they are now) or already current
 
 

@@ -57,8 +57,10 @@ class ModelRequest:
 @dataclass(frozen=True)
 class Completion:
     """A model's answer: ``text`` (raw content), ``data`` (a JSON object from a structured route, if the
-    backend parsed one), the ``route`` used, token usage, what served it (``served_model``: the model
-    version the provider reports, ``system_fingerprint``; both ``None`` if not reported), and the
+    backend parsed one), the ``route`` used, token usage (``reasoning_tokens``: the hidden reasoning a
+    reasoning model spent, part of ``completion_tokens``), ``finish_reason`` as the server gave it
+    (``"length"``: cut at the token limit; ``None`` if not reported), what served it (``served_model``: the
+    model version the provider reports, ``system_fingerprint``; both ``None`` if not reported), and the
     measurements the wrappers fill in: ``cost_usd`` is what this call cost (``None``: price unknown; 0 for a
     cache hit), ``original_cost_usd`` what the call that produced the answer cost (a cache hit keeps it)."""
 
@@ -69,6 +71,8 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    finish_reason: str | None = None
     attempts: int = 1
     served_model: str | None = None
     system_fingerprint: str | None = None
@@ -126,6 +130,25 @@ class ChatModel(Protocol):
     async def structured(self, request: ModelRequest) -> Completion:
         """An answer constrained (as far as the backend can) to ``request.schema``."""
         ...
+
+
+#: Values of a model spec's ``reasoning_effort`` option (``default``: a reasoning model, effort not sent).
+REASONING_EFFORTS = ("minimal", "low", "medium", "high", "default")
+#: Room to think: the tokens a reasoning model's limit adds to the answer's own, by effort.
+THINK_TOKENS = {"minimal": 512, "low": 1024, "medium": 2048, "high": 4096, "default": 2048}
+
+
+def reasoning_effort(model: object) -> str | None:
+    """The ``reasoning_effort`` of the backend under ``model``'s wrappers (``None``: not a reasoning
+    model)."""
+    for _ in range(16):
+        if model is None:
+            return None
+        effort = getattr(model, "reasoning_effort", None)
+        if isinstance(effort, str):
+            return effort
+        model = getattr(model, "inner", None) or getattr(model, "_backend", None)
+    return None
 
 
 def count_tokens(text: str) -> int:

@@ -4,10 +4,11 @@ The :class:`~agents.models.recorder.Recorder` measures each call (latency, cost,
 it) and hands the measurement to the :class:`CallLog` of its database, keyed by (game, player, request
 hash). The call log is an event sink: put it right after the event store in the runner's ``Tee``. When a
 phase's events are stored, it writes one row per ``ModelCall`` event: the reproducible facts (purpose,
-model, tokens, attempts, outcome, request hash, day, phase) from the event, the measurements from the
-matching measurement (NULLs if there is none: nothing is invented), and ``seq``, unique with ``game_id``,
-so appending the same events again writes nothing. A phase lost in a crash is measured again when the
-resumed game replays it (from the response cache: cost 0, the original cost kept) and counted once.
+model, tokens with reasoning tokens, attempts, outcome, request hash, day, phase) from the event, the
+measurements from the matching measurement (NULLs if there is none: nothing is invented), and ``seq``,
+unique with ``game_id``, so appending the same events again writes nothing. A phase lost in a crash is
+measured again when the resumed game replays it (from the response cache: cost 0, the original cost kept)
+and counted once.
 
 Measurements of calls that no event records (made outside a game, or by an agent that then raised) are
 dropped once their game's next batch is stored. Games played through a sink without the call log (or in
@@ -129,6 +130,7 @@ class CallLog:
                     "prompt_tokens": e.prompt_tokens,
                     "completion_tokens": e.completion_tokens,
                     "cached_tokens": e.cached_tokens,
+                    "reasoning_tokens": e.reasoning_tokens,
                     "attempts": e.attempts,
                     "outcome": e.outcome,
                     "request_hash": e.request_hash,

@@ -2,7 +2,10 @@
 
 Options ride in a query string: ``openai:deepseek-chat?base_url=https://api.deepseek.com&key_env=DEEPSEEK_API_KEY``
 (the key itself is only ever read from the environment); ``price=IN,CACHED,OUT`` (USD per million tokens)
-prices a model the table does not know (:func:`price_of`). Optional packages are imported here, on use.
+prices a model the table does not know (:func:`price_of`); ``reasoning_effort=EFFORT`` (minimal, low,
+medium, high or default) marks a reasoning model (OpenAI's o-series, gpt-5): ``max_completion_tokens``, no
+``temperature``, the effort sent (not for ``default``), and the effort is part of the model's label.
+Optional packages are imported here, on use.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from agents.models.base import ChatModel, ModelConfigError
+from agents.models.base import REASONING_EFFORTS, ChatModel, ModelConfigError
 from agents.models.cache import Cached, ResponseCache
 from agents.models.prices import PRICES, Price, price_of
 from agents.models.recorder import Recorder
@@ -42,11 +45,22 @@ def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:
 
 def model_label(spec: str) -> str:
     """The name the backend of ``spec`` reports (the ``model`` of its ``ModelCall`` events and the response
-    cache key's model): ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local`` or ``local:FILE.gguf``."""
-    kind, rest, _ = split_spec(spec)
+    cache key's model): ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local`` or ``local:FILE.gguf``;
+    a reasoning model's effort is part of it (``openai:o3-mini?reasoning_effort=low``)."""
+    kind, rest, opts = split_spec(spec)
     if kind == "local":
         return f"local:{Path(rest).name}" if rest else "local"
-    return f"{kind}:{rest}"
+    effort = opts.get("reasoning_effort")
+    return f"{kind}:{rest}" + (f"?reasoning_effort={effort}" if effort else "")
+
+
+def _effort(opts: dict[str, str], spec: str) -> str | None:
+    """The spec's ``reasoning_effort`` (``None``: not a reasoning model); one line when it is unknown."""
+    effort = opts.get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        known = ", ".join(REASONING_EFFORTS)
+        raise ModelConfigError(f"{spec.partition('?')[0]}: reasoning_effort={effort!r}: use one of {known}")
+    return effort
 
 
 def _need(module: str, extra: str) -> None:
@@ -73,6 +87,7 @@ def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
         return LangChainBackend(spec)
     kind, rest, opts = split_spec(spec)
     price_of(spec)  # a bad ?price= fails here, in one line
+    effort = _effort(opts, spec)
     timeout = min(_number(opts, "timeout", 60.0, spec), timeout or float("inf"))
     if kind == "openai":
         _need("openai", "llm")
@@ -88,7 +103,9 @@ def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
                 raise ModelConfigError(NO_KEY if key_env == "OPENAI_API_KEY" else f"{key_env} is not set")
             api_key = "not-needed"
         label = model_label(spec)
-        return OpenAIBackend(rest, base_url=base_url, api_key=api_key, timeout=timeout, label=label)
+        return OpenAIBackend(
+            rest, base_url=base_url, api_key=api_key, timeout=timeout, label=label, reasoning_effort=effort
+        )
     if kind == "langchain":
         _need("langchain", "llm")
         if ":" not in rest:
@@ -100,11 +117,13 @@ def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
         kwargs: dict[str, Any] = {"max_retries": 0, "timeout": timeout}
         if "base_url" in opts:
             kwargs["base_url"] = opts["base_url"]
+        if effort not in (None, "default"):
+            kwargs["reasoning_effort"] = effort
         try:
             model = init_chat_model(rest, **kwargs)
         except Exception as exc:  # missing provider package or key: one line
             raise ModelConfigError(f"langchain:{rest}: {type(exc).__name__}: {exc}") from None
-        return LangChainBackend(model, label=model_label(spec))
+        return LangChainBackend(model, label=model_label(spec), reasoning_effort=effort)
     if kind == "local":
         from agents.models.local_backend import LocalBackend
 

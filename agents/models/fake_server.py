@@ -1,9 +1,13 @@
 """A local OpenAI-compatible server for tests and benchmarks (stdlib only; no model, no network).
 
 It answers ``/v1/chat/completions`` (plain, streaming SSE, ``response_format`` json_schema/json_object,
-forced ``tools``) with deterministic JSON that fits the request's schema, reports usage (with prefix
-``cached_tokens`` like a prefix cache), sleeps a fixed latency, and injects faults: 429 with Retry-After,
-500, timeouts, malformed JSON, unknown names, empty content and refusals.
+forced ``tools``) with deterministic JSON that fits the request's schema (speeches of ``speech_chars``
+characters), reports usage (with prefix ``cached_tokens`` like a prefix cache), sleeps a fixed latency,
+enforces the token limit (a longer answer is cut and ends with ``finish_reason: "length"``), can think like
+a reasoning model (``reasoning_tokens`` hidden tokens per answer, counted in the limit and reported in
+``completion_tokens_details``), rejects strict schemas with keywords OpenAI's strict mode refuses, and injects
+faults: 429 with Retry-After, 500, timeouts, malformed JSON, unknown names, empty content, refusals and
+replies cut at the limit.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from agents.models.base import _TOKEN
 from agents.models.fake_answers import (
+    SPEECH_CHARS,
     common_prefix,
     digest,
     envelope,
@@ -28,7 +33,11 @@ from agents.models.fake_answers import (
 )
 
 TRANSPORT_FAULTS = ("rate_limit", "server_error", "timeout")
-CONTENT_FAULTS = ("malformed", "unknown_name", "empty", "refusal")
+CONTENT_FAULTS = ("malformed", "unknown_name", "empty", "refusal", "length")
+#: Schema keywords OpenAI's strict structured outputs refuse (a 400 naming the keyword).
+STRICT_REFUSED = ("maxLength", "minLength")
+#: Hidden reasoning per answer by ``reasoning_effort``, as a share of ``reasoning_tokens``.
+EFFORT_SHARE = {"minimal": 0.25, "low": 0.5, "medium": 1.0, "high": 2.0}
 
 
 class FakeOpenAI:
@@ -36,7 +45,11 @@ class FakeOpenAI:
     ``script`` is a list of faults served, in order, to the next requests before any drawn one.
     ``rejects`` names request parameters answered with OpenAI's 400 for reasoning models (``max_tokens``,
     ``temperature`` other than 1, or any other name); with ``key``, any other bearer key gets a 401. Answers
-    report ``model`` (the requested name, or ``served_model``) and ``system_fingerprint``."""
+    report ``model`` (the requested name, or ``served_model``) and ``system_fingerprint``. ``speech_chars``
+    is the length of speeches (a ``text`` field beside ``accuses``). With ``reasoning_tokens`` the server
+    thinks like a reasoning model: each answer first spends that many hidden tokens (scaled by the request's
+    ``reasoning_effort``: minimal ¼, low ½, medium 1, high 2), which count against ``max_completion_tokens``
+    / ``max_tokens`` and are reported in ``usage.completion_tokens_details.reasoning_tokens``."""
 
     def __init__(
         self,
@@ -50,11 +63,14 @@ class FakeOpenAI:
         key: str | None = None,
         served_model: str | None = None,
         fingerprint: str = "fp_fake",
+        speech_chars: int = SPEECH_CHARS,
+        reasoning_tokens: int = 0,
     ) -> None:
         self.latency, self.faults, self.script = latency, dict(faults or {}), list(script or [])
         self.supports, self.timeout_sleep, self.retry_after = supports, timeout_sleep, retry_after
         self.rejects, self.key = tuple(rejects), key
         self.served_model, self.fingerprint = served_model, fingerprint
+        self.speech_chars, self.reasoning_tokens = speech_chars, reasoning_tokens
         self.requests: list[dict[str, Any]] = []
         self.injected: Counter[str] = Counter()
         self.auth_headers: list[str] = []
@@ -208,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
         if (fmt and fmt not in srv.supports) or (tools and "tools" not in srv.supports):
             what = fmt if fmt and fmt not in srv.supports else "tools"
             return self._send(400, {"error": {"message": f"{what} is not supported by this server"}})
+        refused = strict_refusal(body)
+        if refused is not None:
+            return self._send(400, refused)
         messages = body["messages"]
         salt = digest(json.dumps(messages, sort_keys=True), body.get("seed"))
         schema = None
@@ -217,37 +236,48 @@ class _Handler(BaseHTTPRequestHandler):
             schema = tools[0]["function"]["parameters"]
         else:
             schema = schema_in_prompt(messages)
-        content = json.dumps(fake_value(schema, salt)) if schema else fake_value({"type": "string"}, salt)
+        chars = srv.speech_chars
+        value = fake_value(schema, salt, chars) if schema else fake_value({"type": "string"}, salt, chars)
+        content = json.dumps(value) if schema else value
         if fault in ("malformed", "unknown_name") and not schema:
             fault = None  # free text has no JSON to break
         srv.count(fault)
         refusal = None
+        finish = "stop"
         if fault == "malformed":
             content = content[: max(1, len(content) // 2)] + " oops"
         elif fault == "unknown_name" and schema:
             content = (
                 content.replace('"', '"Zorro', 1)
                 if "enum" not in json.dumps(schema)
-                else (json.dumps(unknown_name(fake_value(schema, salt), schema)))
+                else (json.dumps(unknown_name(fake_value(schema, salt, chars), schema)))
             )
         elif fault == "empty":
             content = ""
         elif fault == "refusal":
             content, refusal = None, "I'm sorry, I can't help with that."
+        elif fault == "length":
+            content, finish = content[: max(1, len(content) // 2)], "length"
+        thought = thinking(srv, body)
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        if content is not None and isinstance(limit, int):
+            content, cut = cut_to(content, limit - thought)
+            finish = "length" if cut else finish
+            thought = min(thought, limit)
         prompt = [t for m in messages for t in _TOKEN.findall(str(m.get("content") or ""))]
         usage = {
             "prompt_tokens": len(prompt) + 4 * len(messages),
-            "completion_tokens": len(_TOKEN.findall(content or refusal or "")),
+            "completion_tokens": len(_TOKEN.findall(content or refusal or "")) + thought,
             "prompt_tokens_details": {"cached_tokens": srv.cached_prefix(prompt)},
+            "completion_tokens_details": {"reasoning_tokens": thought},
         }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": refusal}
-        finish = "stop"
         if tools and content is not None and fault != "empty":
             name = tools[0]["function"]["name"]
             call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": content}}
             message.update(content=None, tool_calls=[call])
-            finish = "tool_calls"
+            finish = "tool_calls" if finish == "stop" else finish
         if body.get("stream"):
             return self._stream(body, message, usage, finish)
         choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
@@ -280,6 +310,55 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+def thinking(srv: FakeOpenAI, body: dict[str, Any]) -> int:
+    """The hidden reasoning tokens this answer spends (0 unless the server thinks)."""
+    share = EFFORT_SHARE.get(str(body.get("reasoning_effort", "medium")), 1.0)
+    return int(srv.reasoning_tokens * share)
+
+
+def cut_to(content: str, budget: int) -> tuple[str, bool]:
+    """``content`` cut after ``budget`` tokens (none when the budget is spent), and whether it was cut."""
+    tokens = list(_TOKEN.finditer(content))
+    if len(tokens) <= budget:
+        return content, False
+    return (content[: tokens[budget - 1].end()] if budget > 0 else ""), True
+
+
+def _keywords(node: Any, path: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]] | None:
+    """The first refused keyword in a schema, and where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in STRICT_REFUSED:
+                return key, path
+            found = _keywords(value, (*path, key))
+            if found:
+                return found
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found = _keywords(value, (*path, str(i)))
+            if found:
+                return found
+    return None
+
+
+def strict_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for a strict ``json_schema`` holding a keyword strict mode refuses (``None`` if fine)."""
+    fmt = body.get("response_format") or {}
+    spec = fmt.get("json_schema") or {}
+    if fmt.get("type") != "json_schema" or not spec.get("strict"):
+        return None
+    found = _keywords(spec.get("schema"))
+    if found is None:
+        return None
+    key, path = found
+    message = (
+        f"Invalid schema for response_format '{spec.get('name', 'answer')}': In context={path!r}, "
+        f"'{key}' is not permitted."
+    )
+    return {"error": {"message": message, "type": "invalid_request_error", "param": "response_format",
+                      "code": "invalid_json_schema"}}  # fmt: skip
+
+
 def refusal_of(srv: FakeOpenAI, authorization: str, body: dict[str, Any]) -> tuple[int, dict] | None:
     """The (status, body) OpenAI would answer instead of a completion: 401 for a wrong key, 400 for a
     parameter the server rejects (as its reasoning models do); ``None`` to answer normally."""
@@ -309,15 +388,27 @@ def refusal_of(srv: FakeOpenAI, authorization: str, body: dict[str, Any]) -> tup
 
 
 def main() -> None:
-    """``python -m agents.models.fake_server [--latency S] [--port N]``: serve until interrupted; prints the
-    base URL (benchmarks run it in its own process, as a real server would be)."""
+    """``python -m agents.models.fake_server [--latency S] [--port N] [--speech-chars N]
+    [--reasoning-tokens N] [--rejects max_tokens,temperature]``: serve until interrupted; prints the base URL
+    (benchmarks run it in its own process, as a real server would be)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--speech-chars", type=int, default=SPEECH_CHARS, help="length of fake speeches")
+    parser.add_argument("--reasoning-tokens", type=int, default=0, help="hidden tokens per answer")
+    parser.add_argument("--rejects", default="", help="parameters to reject, comma-separated")
     args = parser.parse_args()
-    server = FakeOpenAI(latency=args.latency)
+    if args.speech_chars < 1 or args.reasoning_tokens < 0:
+        parser.error("--speech-chars must be positive and --reasoning-tokens not negative")
+    rejects = tuple(p for p in args.rejects.split(",") if p)
+    server = FakeOpenAI(
+        latency=args.latency,
+        speech_chars=args.speech_chars,
+        reasoning_tokens=args.reasoning_tokens,
+        rejects=rejects,
+    )
     handler = type("Handler", (_Handler,), {"server_ref": server, "disable_nagle_algorithm": True})
     server._httpd = _Server(("127.0.0.1", args.port), handler)
     print(server.base_url, flush=True)

@@ -2,7 +2,9 @@
 
 Structured output goes through ``with_structured_output(..., include_raw=True)``: json_schema, then
 function calling, then json mode; the raw message's content or tool-call arguments are returned as text,
-and parsing (lenient, with corrections) stays with the agent, as for every backend.
+and parsing (lenient, with corrections) stays with the agent, as for every backend. The schema goes
+without the keywords OpenAI's strict mode refuses (``maxLength``, ``minLength``). With ``reasoning_effort``
+the chat model is a reasoning model's: no temperature, and the effort set when the model has the field.
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ import json
 import time
 from typing import Any
 
-from agents.models.base import Completion, ModelError, ModelRequest, UnsupportedRoute
-from agents.models.openai_backend import map_error, schema_instruction
+from agents.models.base import (
+    REASONING_EFFORTS,
+    Completion,
+    ModelConfigError,
+    ModelError,
+    ModelRequest,
+    UnsupportedRoute,
+)
+from agents.models.openai_backend import map_error, schema_instruction, without_lengths
 
 LC_ROUTES = {"json_schema": "json_schema", "tools": "function_calling", "json_object": "json_mode"}
 
@@ -31,27 +40,51 @@ def _usage(message: Any) -> dict[str, Any]:
     ``system_fingerprint``, when the provider reports them)."""
     meta = getattr(message, "usage_metadata", None) or {}
     details = meta.get("input_token_details") or {}
+    out_details = meta.get("output_token_details") or {}
     served = getattr(message, "response_metadata", None) or {}
     return {
         "prompt_tokens": int(meta.get("input_tokens", 0) or 0),
         "completion_tokens": int(meta.get("output_tokens", 0) or 0),
         "cached_tokens": int(details.get("cache_read", 0) or 0),
+        "reasoning_tokens": int(out_details.get("reasoning", 0) or 0),
+        "finish_reason": served.get("finish_reason") or None,
         "served_model": served.get("model_name") or served.get("model") or None,
         "system_fingerprint": served.get("system_fingerprint") or None,
     }
 
 
 class LangChainBackend:
-    """Wraps a LangChain ``BaseChatModel``. Its own retries should be off (the Retry wrapper owns them)."""
+    """Wraps a LangChain ``BaseChatModel``. Its own retries should be off (the Retry wrapper owns them).
+    ``length_limits`` keeps ``maxLength``/``minLength`` in schemas (for servers that honour them)."""
 
-    def __init__(self, chat_model: Any, label: str | None = None) -> None:
-        self.chat_model = chat_model
+    def __init__(
+        self,
+        chat_model: Any,
+        label: str | None = None,
+        *,
+        reasoning_effort: str | None = None,
+        length_limits: bool = False,
+    ) -> None:
+        if reasoning_effort is not None and reasoning_effort not in REASONING_EFFORTS:
+            raise ModelConfigError(
+                f"reasoning_effort={reasoning_effort!r}: use one of {', '.join(REASONING_EFFORTS)}"
+            )
+        self.chat_model, self.reasoning_effort, self.length_limits = (
+            chat_model,
+            reasoning_effort,
+            length_limits,
+        )
         name = getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None) or "model"
-        self.name = label or f"langchain:{type(chat_model).__name__}:{name}"
+        effort = f"?reasoning_effort={reasoning_effort}" if reasoning_effort else ""
+        self.name = label or f"langchain:{type(chat_model).__name__}:{name}{effort}"
         self.routes = ("json_schema", "tools", "json_object", "text")
 
     def _bound(self, request: ModelRequest) -> Any:
-        kwargs: dict[str, Any] = {"temperature": request.temperature, "max_tokens": request.max_tokens}
+        kwargs: dict[str, Any] = {"max_tokens": request.max_tokens}
+        if self.reasoning_effort is None:
+            kwargs["temperature"] = request.temperature
+        elif self.reasoning_effort != "default":
+            kwargs["reasoning_effort"] = self.reasoning_effort
         if request.seed is not None:
             kwargs["seed"] = request.seed
         fields = getattr(type(self.chat_model), "model_fields", {})
@@ -87,7 +120,11 @@ class LangChainBackend:
             if route == "text":
                 raw = await model.ainvoke(_messages(request, instruction=True))
             else:
-                schema = {"title": request.schema_name, **(request.schema or {})}
+                wire = request.schema or {}
+                schema = {
+                    "title": request.schema_name,
+                    **(wire if self.length_limits else without_lengths(wire)),
+                }
                 kwargs: dict[str, Any] = {"method": LC_ROUTES[route], "include_raw": True}
                 if route == "json_schema":
                     kwargs["strict"] = True

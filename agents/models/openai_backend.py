@@ -12,8 +12,10 @@ import weakref
 from typing import Any
 
 from agents.models.base import (
+    REASONING_EFFORTS,
     SCHEMA_MARK,
     Completion,
+    ModelConfigError,
     ModelError,
     ModelRequest,
     TransientModelError,
@@ -107,7 +109,10 @@ class OpenAIBackend:
     """Chat completions through ``openai.AsyncOpenAI`` (one client per event loop, SDK retries off: the
     Retry wrapper owns retries). The key comes from the caller or the environment and is never stored
     beyond the client object. ``length_limits`` keeps string ``maxLength`` in schemas (llama.cpp grammars
-    honour it; OpenAI's strict mode does not accept it)."""
+    honour it; OpenAI's strict mode does not accept it). ``reasoning_effort`` (one of
+    :data:`~agents.models.base.REASONING_EFFORTS`) makes it a reasoning model's client, as OpenAI's o-series
+    and gpt-5 want: ``max_completion_tokens`` instead of ``max_tokens``, no ``temperature``, and
+    ``reasoning_effort`` unless ``default``."""
 
     def __init__(
         self,
@@ -120,11 +125,17 @@ class OpenAIBackend:
         stream_text: bool = False,
         label: str | None = None,
         length_limits: bool = False,
+        reasoning_effort: str | None = None,
     ) -> None:
         import openai  # noqa: F401  (import here, not inside the event loop: it takes seconds)
 
-        self.model = model
-        self.name = label or f"openai:{model}"
+        if reasoning_effort is not None and reasoning_effort not in REASONING_EFFORTS:
+            raise ModelConfigError(
+                f"reasoning_effort={reasoning_effort!r}: use one of {', '.join(REASONING_EFFORTS)}"
+            )
+        self.model, self.reasoning_effort = model, reasoning_effort
+        effort = f"?reasoning_effort={reasoning_effort}" if reasoning_effort else ""
+        self.name = label or f"openai:{model}{effort}"
         self.routes = routes
         self.stream_text, self.length_limits = stream_text, length_limits
         self._base_url, self._api_key, self._timeout = base_url, api_key, timeout
@@ -177,12 +188,13 @@ class OpenAIBackend:
         raise ModelError("no structured-output route left")
 
     async def _call(self, request: ModelRequest, route: str, messages: list[dict[str, str]]) -> Completion:
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": request.temperature,
-            "max_tokens": request.max_tokens,
-        }
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.reasoning_effort is None:
+            kwargs.update(temperature=request.temperature, max_tokens=request.max_tokens)
+        else:  # a reasoning model: the limit covers its hidden reasoning; temperature is fixed at 1
+            kwargs["max_completion_tokens"] = request.max_tokens
+            if self.reasoning_effort != "default":
+                kwargs["reasoning_effort"] = self.reasoning_effort
         if request.seed is not None:
             kwargs["seed"] = request.seed
         schema, name = request.schema, request.schema_name
@@ -222,15 +234,21 @@ class OpenAIBackend:
         stream = await self._client().chat.completions.create(
             **kwargs, stream=True, stream_options={"include_usage": True}
         )
-        parts, usage, served, fingerprint = [], None, None, None
+        parts, usage, served, fingerprint, finish = [], None, None, None, None
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 parts.append(chunk.choices[0].delta.content)
+            if chunk.choices and chunk.choices[0].finish_reason:
+                finish = chunk.choices[0].finish_reason
             usage = chunk.usage or usage
             served = getattr(chunk, "model", None) or served
             fingerprint = getattr(chunk, "system_fingerprint", None) or fingerprint
         completion = Completion(
-            text="".join(parts), route="text", served_model=served, system_fingerprint=fingerprint
+            text="".join(parts),
+            route="text",
+            served_model=served,
+            system_fingerprint=fingerprint,
+            finish_reason=finish,
         )
         return _with_usage(completion, usage)
 
@@ -240,12 +258,14 @@ def _with_usage(completion: Completion, usage: Any) -> Completion:
         return completion
     details = getattr(usage, "prompt_tokens_details", None)
     cached = getattr(details, "cached_tokens", 0) or 0
+    thought = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", 0) or 0
     return Completion(
         **{
             **completion.__dict__,
             "prompt_tokens": usage.prompt_tokens or 0,
             "completion_tokens": usage.completion_tokens or 0,
             "cached_tokens": cached,
+            "reasoning_tokens": thought,
         }
     )
 
@@ -270,6 +290,7 @@ def _completion(response: Any, route: str) -> Completion:
         route=route,
         data=data,
         refusal=refusal,
+        finish_reason=getattr(response.choices[0], "finish_reason", None) or None,
         served_model=getattr(response, "model", None) or None,
         system_fingerprint=getattr(response, "system_fingerprint", None) or None,
     )

@@ -15,7 +15,14 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from agents.models.base import Completion, ModelConfigError, ModelError, ModelRequest
+from agents.models.base import (
+    THINK_TOKENS,
+    Completion,
+    ModelConfigError,
+    ModelError,
+    ModelRequest,
+    reasoning_effort,
+)
 from agents.models.factory import backend_for, model_label, split_spec
 from agents.models.wrappers import Retry
 
@@ -32,10 +39,13 @@ async def probe(
     spec: str, *, timeout: float = 10.0, temperature: float = 0.7, max_tokens: int = 24
 ) -> Completion:
     """Make one structured call to ``spec`` (at most 2 attempts, ``timeout`` seconds each) with a game's
-    parameters (``temperature`` as the LLM agent's default, ``max_tokens`` as a vote's) and return the
-    answer; raise :class:`ModelConfigError` with one line naming the model and the reason."""
+    parameters (``temperature`` as the LLM agent's default, ``max_tokens`` as a vote's, plus room to think
+    for a reasoning model) and return the answer; raise :class:`ModelConfigError` with one line naming the
+    model and the reason."""
     label = model_label(spec)
     backend = backend_for(spec, timeout=timeout)  # a bad spec, a missing key or package: ModelConfigError
+    effort = reasoning_effort(backend)
+    max_tokens += THINK_TOKENS[effort] if effort else 0
     model = Retry(backend, max_attempts=2, base_delay=0.2, max_delay=1.0)
     request = ModelRequest(
         messages=MESSAGES,
@@ -68,7 +78,10 @@ def reason(err: ModelError, spec: str, backend: Any = None) -> str:
         where = opts.get("key_env", "OPENAI_API_KEY") if kind == "openai" else "the provider's key variable"
         return f"authentication failed (HTTP {status}): check the API key in {where}"
     if status == 400 and err.param:
-        return f"the server rejects the parameter {err.param!r} that game calls send: {err}"
+        hint = ""
+        if err.param in ("max_tokens", "temperature") and "reasoning_effort" not in opts:
+            hint = " (a reasoning model? add reasoning_effort=medium to the spec's options)"
+        return f"the server rejects the parameter {err.param!r} that game calls send{hint}: {err}"
     if status == 404:
         return f"model or endpoint not found (check the model name and base_url): {err}"
     if err.retryable and status is None:

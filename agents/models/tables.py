@@ -38,6 +38,7 @@ model_calls = Table(
     Column("prompt_tokens", Integer, nullable=False),
     Column("completion_tokens", Integer, nullable=False),
     Column("cached_tokens", Integer, nullable=False),
+    Column("reasoning_tokens", Integer),  # hidden reasoning of a reasoning model (NULL in older rows)
     Column("latency_ms", Float),
     Column("cost_usd", Float),  # NULL: the price is unknown (or the call was not measured)
     Column("original_cost_usd", Float),  # what the call that produced the answer cost (cache hits keep it)
@@ -75,10 +76,11 @@ _created: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 def ensure_tables(engine: Engine) -> Engine:
     """Create the LLM tables on ``engine`` if missing (once per engine). A ``model_calls`` table of an
-    older version (no ``seq``) raises ``StoreError`` naming ``traitors upgrade``, with nothing created."""
+    older version (no ``seq`` or no ``reasoning_tokens``) raises ``StoreError`` naming ``traitors upgrade``,
+    with nothing created."""
     if engine not in _created:
         found = inspect(engine)
-        if found.has_table("model_calls") and "seq" not in {
+        if found.has_table("model_calls") and not {"seq", "reasoning_tokens"} <= {
             c["name"] for c in found.get_columns("model_calls")
         }:
             from traitors.store import StoreError

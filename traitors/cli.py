@@ -35,7 +35,7 @@ from traitors.events import (
 )
 from traitors.human import AGENT as HUMAN
 from traitors.state import GameState, replay
-from traitors.store import Store, StoreError, resolve_url
+from traitors.store import DamagedGame, Store, StoreError, resolve_url
 from traitors.views import view
 
 app = typer.Typer(
@@ -281,7 +281,11 @@ def show(
             if not matches
             else f"{game!r} is ambiguous: {len(matches)} games"
         )
-    events = store.load_events(matches[0])
+    try:
+        events = store.load_events(matches[0])
+    except StoreError as exc:  # a damaged log: one line, not a traceback
+        store.close()
+        fail(f"{exc}; `traitors check` lists every damaged game")
     if memory:
         from memory.report import memory_report
 
@@ -487,6 +491,42 @@ def export_command(
 
 
 app.command("batch")(batch_command)
+
+
+@app.command("check")
+def check_command(db: DbOption = None) -> None:
+    """Check every stored game's log (fsck): contiguous seq, decodable payloads, a log that replays, a games
+    row for every log. Lists the damaged games; exit code 1 if there is any."""
+    store = open_store(db, create=False)
+    try:
+        rows = {r["game_id"]: r for r in store.games()}
+        logged = store.logged_games()
+        damaged: list[tuple[str, str]] = []
+        for game_id in sorted(set(rows) | logged):
+            if game_id not in rows:
+                damaged.append((game_id, "events without a games row"))
+                continue
+            if game_id not in logged:
+                damaged.append((game_id, "a games row without events"))
+                continue
+            try:
+                replay(store.load_events(game_id))
+            except DamagedGame as exc:
+                damaged.append((game_id, f"seq {exc.seq}: {exc.problem}"))
+            except ValueError as exc:  # the events decode but do not make a game
+                damaged.append((game_id, f"does not replay: {exc}"))
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if not damaged:
+        out.print(f"{len(rows)} games checked in {store.url}: no damage found")
+        return
+    table = Table("game", "problem", title=f"{len(damaged)} damaged of {len(set(rows) | logged)} games")
+    for game_id, problem in damaged:
+        table.add_row(escape(game_id), escape(problem))
+    out.print(table)
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +75,34 @@ events = Table(
 
 class StoreError(RuntimeError):
     """A database that cannot be used; ``str()`` is one line and never shows a password."""
+
+
+class DamagedGame(StoreError):
+    """A stored game whose log is not a valid event log: a gap or a repeat in ``seq``, a payload that does
+    not decode, an event of another game. ``seq`` is the first damaged position."""
+
+    def __init__(self, game_id: str, seq: int, problem: str) -> None:
+        super().__init__(f"game {game_id} is damaged at seq {seq}: {problem}")
+        self.game_id, self.seq, self.problem = game_id, seq, problem
+
+
+def decode_log(game_id: str, rows: Iterable[tuple[int, str]]) -> list[Event]:
+    """The events of ``(seq, payload)`` rows in seq order, checked: seq runs 0, 1, 2, ... without a gap,
+    every payload decodes, and each event is of ``game_id`` at its row's seq; else :class:`DamagedGame`."""
+    out: list[Event] = []
+    for expected, (seq, payload) in enumerate(rows):
+        if seq != expected:
+            missing = "missing" if seq > expected else "repeated"
+            raise DamagedGame(game_id, expected, f"event {missing} (the next stored event has seq {seq})")
+        try:
+            event = event_from_json(payload)
+        except ValueError as err:  # pydantic's ValidationError (bad JSON or a bad field) is a ValueError
+            detail = str(err).strip().splitlines()
+            raise DamagedGame(game_id, seq, f"payload does not decode ({detail[-1].strip()[:120]})") from None
+        if event.seq != seq or event.game_id != game_id:
+            raise DamagedGame(game_id, seq, f"payload is event {event.seq} of game {event.game_id}")
+        out.append(event)
+    return out
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -262,12 +290,20 @@ class Store:
             conn.execute(update(games).where(games.c.game_id == game_id).values(status=status))
 
     def load_events(self, game_id: str) -> list[Event]:
-        """All events of a game in seq order (empty if unknown)."""
+        """All events of a game in seq order (empty if unknown); :class:`DamagedGame` when the stored log
+        has a gap or a payload that does not decode (see :func:`decode_log`)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(events.c.payload).where(events.c.game_id == game_id).order_by(events.c.seq)
+                select(events.c.seq, events.c.payload)
+                .where(events.c.game_id == game_id)
+                .order_by(events.c.seq)
             )
-            return [event_from_json(r[0]) for r in rows]
+            return decode_log(game_id, ((seq, payload) for seq, payload in rows))
+
+    def logged_games(self) -> set[str]:
+        """The ids of every game with stored events (with or without a games row)."""
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(select(events.c.game_id).distinct())}
 
     def games(self, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Game summary rows, newest first."""

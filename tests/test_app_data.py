@@ -298,13 +298,16 @@ def test_replay_command_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatc
         raise SystemExit(0)
 
     monkeypatch.setattr(os, "execv", execv)
-    result = CliRunner().invoke(cli, ["replay", "--db", "sqlite:///x.db", "--port", "8600", "--no-browser"])
+    monkeypatch.delenv("TRAITORS_DB", raising=False)
+    url = "postgresql+psycopg://reader:s3cret-pw@localhost/traitors"
+    result = CliRunner().invoke(cli, ["replay", "--db", url, "--port", "8600", "--no-browser"])
     assert result.exit_code == 0, result.output
     command = seen[0]
     assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app/main.py")
     assert command[command.index("--server.port") + 1] == "8600"
     assert command[command.index("--server.headless") + 1] == "true"
-    assert command[-3:] == ["--", "--db", "sqlite:///x.db"]
+    assert not any("s3cret" in part or "postgresql" in part for part in command)  # not visible in ps
+    assert os.environ["TRAITORS_DB"] == url  # the app's db_url() falls back to it
 
 
 FALLBACK_GAME = "fallback-game"

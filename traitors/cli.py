@@ -149,14 +149,33 @@ def run(
             help="a game whose model seats' decisions were fallbacks more often ends degraded",
         ),
     ] = runner.MAX_FALLBACK_RATE,
+    temperature: Annotated[
+        float | None, typer.Option(help="LLM seats: sampling temperature of every call (scenario's llm)")
+    ] = None,
+    history: Annotated[
+        str | None, typer.Option(help="LLM seats: earlier days in prompts: full, summary or recent")
+    ] = None,
+    history_tokens: Annotated[
+        int | None, typer.Option(help="LLM seats: token budget of the earlier days in a prompt")
+    ] = None,
+    reasoning: Annotated[
+        bool | None, typer.Option("--reasoning/--no-reasoning", help="LLM seats: private reasoning first")
+    ] = None,
 ) -> None:
     """Play games (offline agents or language models), narrate them day by day, and store every event.
     Exit code 1 when a game ended degraded (a fallback made more than --max-fallback-rate of the model
-    seats' decisions)."""
+    seats' decisions). --temperature, --history, --history-tokens and --reasoning override the scenario's
+    llm section for new games (a resumed game keeps the settings it was created with)."""
     agents = model or agents
+    llm = {"temperature": temperature, "history": history, "history_tokens": history_tokens}
+    llm = {k: v for k, v in {**llm, "reasoning": reasoning}.items() if v is not None}
+    if resume is not None and llm:
+        fail(f"--resume keeps the stored game's llm settings; drop --{next(iter(llm)).replace('_', '-')}")
     if resume is None:
         try:
             loaded = load_scenario(scenario)
+            if llm:
+                loaded = loaded.with_llm("command line", **llm)
             seats = runner.seat_players(loaded, agents)
         except (ScenarioError, ValueError) as exc:
             fail(str(exc))
@@ -316,7 +335,9 @@ def replay_app(
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve the app on")] = 8501,
     browser: Annotated[bool, typer.Option(help="open a browser tab")] = True,
 ) -> None:
-    """Start the Streamlit replay and analysis app on the database (opened read-only)."""
+    """Start the Streamlit replay and analysis app on the database (opened read-only). The database URL
+    reaches the app through the environment (``TRAITORS_DB``), never the command line, where ``ps`` would
+    show a password."""
     import os
 
     if importlib.util.find_spec("streamlit") is None:
@@ -339,10 +360,8 @@ def replay_app(
         "false",
         "--client.toolbarMode",
         "minimal",
-        "--",
-        "--db",
-        resolve_url(db),
     ]
+    os.environ["TRAITORS_DB"] = resolve_url(db)  # inherited by the server: off its command line
     sys.stdout.flush()
     try:  # become Streamlit, so that signals (Ctrl-C, a test's terminate) reach the server itself
         os.execv(sys.executable, command)

@@ -65,3 +65,39 @@ def test_show_of_a_damaged_game_is_one_line(damaged: str) -> None:
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "game g1 is damaged at seq 5" in lines[0] and "traitors check" in lines[0]
+
+
+HOSTILE = "\x1b[2J\x1b[31mfine.\nHOST: game over, the Faithful win\r\u202eniw"
+
+
+class Hostile:
+    """Says something hostile to a terminal at every turn; otherwise plays randomly."""
+
+    async def act(self, view, request):
+        from agents.random_agent import RandomAgent
+        from traitors.decisions import Decision
+
+        if request.kind == "speak":
+            return Decision(text=HOSTILE)
+        return await RandomAgent().act(view, request)
+
+
+def test_printed_text_cannot_drive_the_terminal_or_forge_lines(tmp_path) -> None:
+    import asyncio
+
+    from tests.scripted import initial_state
+    from traitors.config import load_scenario
+    from traitors.engine import Game
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    with Store(url) as store:
+        state = initial_state(load_scenario("quick"), seed=2, game_id="hostile")
+        store.append(state.events)
+        asyncio.run(Game(state, {n: Hostile() for n in state.names}, store).run())
+        stored = [e for e in store.load_events("hostile") if e.type == "statement"]
+        assert stored and stored[0].text == HOSTILE  # the log keeps the raw text
+    result = CliRunner().invoke(app, ["show", "hostile", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\r" not in result.stdout
+    assert not any(line.startswith("HOST:") for line in result.stdout.splitlines())
+    assert "\\x1b[31mfine. HOST: game over" in result.stdout  # shown escaped, on the speaker's line

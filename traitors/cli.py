@@ -51,9 +51,16 @@ DbOption = Annotated[
 ]
 
 
+def shown(text: object) -> str:
+    """``text`` ready for the terminal: control characters escaped and line breaks folded
+    (:func:`traitors.transcript.printable`), then Rich markup escaped. Every name or text from a game or a
+    database goes through it."""
+    return escape(transcript.printable(str(text)))
+
+
 def fail(message: str) -> NoReturn:
     """Print one line to stderr and exit with code 2."""
-    err.print(f"error: {escape(message)}", soft_wrap=True)
+    err.print(f"error: {shown(message)}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -101,7 +108,7 @@ def next_steps(state: GameState, db: str | None) -> str:
     extra = "" if app_extra else escape(" (needs the app extra: pip install 'traitors[app]')")
     width = max(len(show), len(replay_cmd))
     return (
-        f"\n[bold]Next:[/] {escape(show.ljust(width))}   [dim]the game as {escape(who)} saw it[/]\n"
+        f"\n[bold]Next:[/] {shown(show.ljust(width))}   [dim]the game as {shown(who)} saw it[/]\n"
         f"      {escape(replay_cmd.ljust(width))}   [dim]step through stored games in the browser{extra}[/]"
     )
 
@@ -235,7 +242,7 @@ def run(
         share = runner.fallback_report(state)
         by = f", fallbacks {share.fallbacks}/{share.decisions} decisions" if share.fallbacks else ""
         out.print(
-            f"[bold]{state.game_id}[/]: {state.winner} win on day {state.day}{escape(by)} "
+            f"[bold]{shown(state.game_id)}[/]: {state.winner} win on day {state.day}{escape(by)} "
             f"(stored in {store.url})"
         )
         if runner.is_degraded(state, max_fallback_rate):
@@ -246,9 +253,9 @@ def run(
         gid, share = degraded[0]
         more = f" (and {len(degraded) - 1} more)" if len(degraded) > 1 else ""
         err.print(
-            f"error: game {escape(gid)}{more} is degraded: a fallback made {share.fallbacks} of "
+            f"error: game {shown(gid)}{more} is degraded: a fallback made {share.fallbacks} of "
             f"{share.decisions} model decisions ({share.rate:.0%} > --max-fallback-rate "
-            f"{max_fallback_rate:.0%}); see `traitors show {escape(gid)}`",
+            f"{max_fallback_rate:.0%}); see `traitors show {shown(gid)}`",
             soft_wrap=True,
         )
         raise typer.Exit(1)
@@ -267,10 +274,10 @@ def list_games(
     table = Table("game", "scenario", "seed", "agents", "status", "winner", "days", "created")
     for r in rows:
         table.add_row(
-            r["game_id"],
-            r["scenario"],
+            shown(r["game_id"]),
+            shown(r["scenario"]),
             str(r["seed"]),
-            r["agents"],
+            shown(r["agents"]),
             r["status"],
             r["winner"] or "",
             str(r["days"]),
@@ -316,12 +323,13 @@ def show(
             fail(f"no player {as_player!r} in game {state.game_id} (players: {', '.join(state.names)})")
         player_view = view(state, as_player)
         fellows = f" with {', '.join(player_view.fellow_traitors)}" if player_view.fellow_traitors else ""
-        out.print(f"[bold]{state.game_id}[/] as [bold]{as_player}[/], a {player_view.role}{fellows}")
+        header = f"[bold]{shown(state.game_id)}[/] as [bold]{shown(as_player)}[/], a {player_view.role}"
+        out.print(header + shown(fellows))
         events = list(player_view.events)
     if memory:
         for line in notes:
             out.print(
-                f"\n[bold cyan]{escape(line)}[/]" if line.startswith("—") else escape(line), soft_wrap=True
+                f"\n[bold cyan]{shown(line)}[/]" if line.startswith("—") else shown(line), soft_wrap=True
             )
         return
     Narrator(out, beliefs=True).append(events)
@@ -543,7 +551,7 @@ def check_command(db: DbOption = None) -> None:
         return
     table = Table("game", "problem", title=f"{len(damaged)} damaged of {len(set(rows) | logged)} games")
     for game_id, problem in damaged:
-        table.add_row(escape(game_id), escape(problem))
+        table.add_row(shown(game_id), shown(problem))
     out.print(table)
     raise typer.Exit(1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from traitors.events import (
@@ -30,6 +31,27 @@ _BALLOT = {
     "recruit": "Recruitment vote",
     "endgame": "Endgame vote",
 }
+
+
+#: Characters a terminal would act on: C0 and C1 controls (ANSI escapes start with ESC), DEL, the Unicode
+#: line and paragraph separators, and the bidirectional overrides and isolates (text that reads reversed).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_FOLDED = frozenset("\n\r\t\v\f\u2028\u2029")
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _FOLDED:
+        return " "
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: line breaks and tabs folded into spaces, every other control
+    character shown escaped (``\x1b`` for ESC), so speech or a name can neither colour the terminal nor
+    forge a line. For the CLI and narration only: stored events and exports keep the raw text."""
+    return _UNSAFE.sub(_shown, text)
 
 
 #: The mark after a line (or a vote) that the seat did not decide itself.
@@ -104,19 +126,20 @@ def describe(event: Event) -> str | None:
 
 
 def lines(events: Iterable[Event]) -> Iterator[tuple[Event, str]]:
-    """(event, text) pairs for a sequence of events; each ballot's votes become one line."""
+    """(event, text) pairs for a sequence of events; each ballot's votes become one line, every line
+    :func:`printable`."""
     pending: list[VoteCast] = []
     for event in events:
         if pending and not (
             isinstance(event, VoteCast) and (event.kind, event.ballot) == (pending[0].kind, pending[0].ballot)
         ):
-            yield pending[0], _vote_lines(pending)
+            yield pending[0], printable(_vote_lines(pending))
             pending = []
         if isinstance(event, VoteCast):
             pending.append(event)
             continue
         text = describe(event)
         if text is not None:
-            yield event, text
+            yield event, printable(text)
     if pending:
-        yield pending[0], _vote_lines(pending)
+        yield pending[0], printable(_vote_lines(pending))

@@ -63,6 +63,51 @@ def _effort(opts: dict[str, str], spec: str) -> str | None:
     return effort
 
 
+#: The options each backend takes in its spec's query string.
+OPTIONS: dict[str, frozenset[str]] = {
+    "openai": frozenset({"base_url", "key_env", "timeout", "price", "reasoning_effort"}),
+    "langchain": frozenset({"base_url", "timeout", "price", "reasoning_effort"}),
+    "local": frozenset({"threads", "n_ctx", "timeout", "price"}),
+}
+#: Option names that would carry a secret: refused, with where the key goes instead.
+_SECRET_OPTIONS = ("key", "api_key", "apikey", "openai_api_key", "token", "secret", "password")
+
+
+def check_options(spec: str) -> None:
+    """Refuse, in one line that never repeats a value, a key inside the spec (keys live in the environment:
+    ``key_env=VAR`` names the variable) and any option the backend does not take."""
+    kind, _, opts = split_spec(spec)
+    head = spec.strip().partition("?")[0]
+    for name in opts:
+        if name.lower() in _SECRET_OPTIONS or name.lower().endswith(("_key", "_token", "_secret")):
+            raise ModelConfigError(
+                f"{head}: ?{name}= would put a secret in the model spec (and so in the database): export "
+                "the key in an environment variable and name it with key_env=VAR"
+            )
+    known = OPTIONS.get(kind)
+    if known is None:
+        return
+    unknown = sorted(set(opts) - known)
+    if unknown:
+        raise ModelConfigError(
+            f"{head}: unknown option {unknown[0]!r}: {kind} takes {', '.join(sorted(known))}"
+        )
+
+
+def _integer(opts: dict[str, str], name: str, default: int | None, spec: str) -> int | None:
+    if name not in opts:
+        return default
+    try:
+        value = int(opts[name])
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ModelConfigError(
+            f"{spec.partition('?')[0]}: {name}={opts[name]!r}: give a positive whole number"
+        )
+    return value
+
+
 def _need(module: str, extra: str) -> None:
     if importlib.util.find_spec(module) is None:
         raise ModelConfigError(f"{module} is not installed: pip install 'traitors[{extra}]'")
@@ -86,6 +131,7 @@ def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
 
         return LangChainBackend(spec)
     kind, rest, opts = split_spec(spec)
+    check_options(spec)  # a key in the spec or an unknown option: one line, before anything else
     price_of(spec)  # a bad ?price= fails here, in one line
     effort = _effort(opts, spec)
     timeout = min(_number(opts, "timeout", 60.0, spec), timeout or float("inf"))
@@ -127,10 +173,12 @@ def backend_for(spec: str | Any, *, timeout: float | None = None) -> ChatModel:
     if kind == "local":
         from agents.models.local_backend import LocalBackend
 
-        threads = int(opts["threads"]) if "threads" in opts else None
-        return LocalBackend(rest or None, n_ctx=int(opts.get("n_ctx", 2048)), threads=threads)
+        threads = _integer(opts, "threads", None, spec)
+        n_ctx = _integer(opts, "n_ctx", 2048, spec)
+        return LocalBackend(rest or None, n_ctx=n_ctx or 2048, threads=threads)
     raise ModelConfigError(
-        f"unknown model spec {spec!r}: use openai:MODEL, langchain:PROVIDER:MODEL or local"
+        f"unknown model spec {spec.strip().partition('?')[0]!r}: use openai:MODEL, langchain:PROVIDER:MODEL "
+        "or local"
     )
 
 

@@ -65,7 +65,7 @@ def parse(
     if pa_json is not None:
         try:
             return _parse_arrow(text, dict_fields, drop, categorical, fields)
-        except pa.ArrowInvalid:  # pragma: no cover - e.g. a field whose JSON type changes between rows
+        except pa.ArrowException:  # pragma: no cover - e.g. a field whose JSON type changes between rows
             pass
     frame, wide = _parse_python(text, dict_fields, drop)
     for col in categorical:
@@ -159,7 +159,7 @@ def parse_seats(text: str) -> pd.DataFrame:
                     "persona": fields["persona"].to_pandas().fillna(""),
                 }
             )
-        except pa.ArrowInvalid:  # pragma: no cover
+        except pa.ArrowException:  # pragma: no cover
             pass
     rows = [
         (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
@@ -185,6 +185,20 @@ CONFIG_FIELDS = (
 )
 
 
+def _config_schema() -> object:
+    """The pyarrow schema of the ``GameCreated`` fields :func:`parse_configs` reads."""
+    types = {"mode": pa.string(), "success_rate": pa.float64()}
+    types |= {name: pa.bool_() for name in ("enabled",)}
+    nested: dict[str, list[tuple[str, object]]] = {}
+    top: list[tuple[str, object]] = []
+    for path in CONFIG_FIELDS:
+        *parent, leaf = path.split(".")
+        kind = types.get(leaf, pa.int64())
+        (nested.setdefault(parent[0], []) if parent else top).append((leaf, kind))
+    fields = top + [(name, pa.struct(children)) for name, children in nested.items()]
+    return pa.schema([("game_id", pa.string()), ("config", pa.struct(fields))])
+
+
 def parse_configs(text: str) -> pd.DataFrame:
     """The rule fields of the scenario configs of newline-delimited ``GameCreated`` payloads: game_id and
     one column per dotted path of :data:`CONFIG_FIELDS` (missing where a config lacks it)."""
@@ -192,14 +206,15 @@ def parse_configs(text: str) -> pd.DataFrame:
     if not text:
         return pd.DataFrame(columns=cols)
     if pa_json is not None:
-        try:
-            table = pa_json.read_json(io.BytesIO(text.encode()))
+        try:  # declared types: pyarrow builds only these fields and infers nothing (names, descriptions)
+            options = pa_json.ParseOptions(explicit_schema=_CONFIG_SCHEMA, unexpected_field_behavior="ignore")
+            table = pa_json.read_json(io.BytesIO(text.encode()), parse_options=options)
             config = table.column("config").combine_chunks()
             out = {"game_id": table.column("game_id").to_pandas()}
             for path in CONFIG_FIELDS:
                 out[path] = _struct_path(config, path.split("."))
             return pd.DataFrame(out)[cols]
-        except (pa.ArrowInvalid, KeyError):  # pragma: no cover
+        except (pa.ArrowException, KeyError):  # pragma: no cover - e.g. a field of another JSON type
             pass
     rows = []
     for line in text.split("\n"):
@@ -212,6 +227,9 @@ def parse_configs(text: str) -> pd.DataFrame:
             row[path] = value
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+_CONFIG_SCHEMA = _config_schema() if pa is not None else None
 
 
 def _struct_path(array: object, path: list[str]) -> pd.Series:

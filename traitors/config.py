@@ -113,6 +113,91 @@ class MemoryConfig(_Frozen):
     carry_over: bool = False
 
 
+#: The purposes of LLM agents' model calls (``ModelCall.purpose``), each with its own temperature.
+LLM_PURPOSES = (
+    "speak",
+    "channel",
+    "vote",
+    "belief",
+    "murder",
+    "recruit",
+    "answer_offer",
+    "endgame",
+    "reflection",
+)
+
+
+class Temperatures(_Frozen):
+    """Sampling temperature of LLM seats per purpose (a reasoning model has none); one number sets all."""
+
+    speak: float = Field(0.7, ge=0.0, le=2.0)
+    channel: float = Field(0.7, ge=0.0, le=2.0)
+    vote: float = Field(0.7, ge=0.0, le=2.0)
+    belief: float = Field(0.7, ge=0.0, le=2.0)
+    murder: float = Field(0.7, ge=0.0, le=2.0)
+    recruit: float = Field(0.7, ge=0.0, le=2.0)
+    answer_offer: float = Field(0.7, ge=0.0, le=2.0)
+    endgame: float = Field(0.7, ge=0.0, le=2.0)
+    reflection: float = Field(0.7, ge=0.0, le=2.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_for_all(cls, data: object) -> object:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return dict.fromkeys(LLM_PURPOSES, float(data))
+        return data
+
+    def of(self, purpose: str) -> float:
+        """The temperature of ``purpose`` (a vote's for a purpose not listed)."""
+        return float(getattr(self, purpose, self.vote))
+
+
+class History(_Frozen):
+    """What LLM prompts keep of earlier days, besides the vote history, the roles revealed, the player's own
+    words (verbatim) and a Traitor's channel. ``full``: every earlier day's statements verbatim while they
+    fit ``max_tokens``, the oldest days condensed first (each speaker's claims as short verbatim quotes);
+    ``summary``: earlier days condensed; ``recent``: no earlier speech (only votes, roles, own words).
+    ``max_tokens`` bounds the earlier days' public part of a prompt (estimated tokens: words and
+    punctuation) as far as condensing can: a day is never dropped, at least whom each speaker's words named
+    stays; a Traitor's earlier nights get half of it."""
+
+    mode: Literal["full", "recent", "summary"] = "full"
+    max_tokens: int = Field(250, ge=50, le=200_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode_only(cls, data: object) -> object:
+        return {"mode": data} if isinstance(data, str) else data
+
+
+class Reasoning(_Frozen):
+    """Private reasoning: every LLM decision's answer starts with a ``reasoning`` field (at most
+    ``max_chars``), logged host-only with the decision; ``false`` turns it off."""
+
+    enabled: bool = True
+    max_chars: int = Field(300, ge=20, le=2000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _switch_only(cls, data: object) -> object:
+        return {"enabled": data} if isinstance(data, bool) else data
+
+
+class LLMConfig(_Frozen):
+    """How LLM seats play: temperatures, history, private reasoning, persona and strategy hint, daily notes
+    (``reflect``: in the first banishment vote's answer, a separate ``call``, or ``off``).
+    ``vote_with_beliefs``: the belief report's answer also casts the first banishment vote (nothing
+    happens between the two, so one call decides both; the vote is cast from it when the ballot opens)."""
+
+    temperature: Temperatures = Temperatures()
+    history: History = History()
+    reasoning: Reasoning = Reasoning()
+    personas: bool = True
+    hints: bool = True
+    reflect: Literal["vote", "call", "off"] = "vote"
+    vote_with_beliefs: bool = True
+
+
 class Scenario(_Frozen):
     """A complete, validated game setting."""
 
@@ -131,6 +216,7 @@ class Scenario(_Frozen):
     endgame: Endgame = Endgame()
     beliefs: Beliefs = Beliefs()
     memory: MemoryConfig = MemoryConfig()
+    llm: LLMConfig = LLMConfig()
     models: tuple[str, ...] | None = Field(
         None, description="agent or model spec per seat (seat order), or one for all (e.g. openai:gpt-4o)"
     )
@@ -166,6 +252,35 @@ class Scenario(_Frozen):
         if self.models is None:
             return None
         return self.models * self.players if len(self.models) == 1 else self.models
+
+    def with_llm(
+        self,
+        source: str = "<overrides>",
+        *,
+        temperature: float | None = None,
+        history: str | None = None,
+        history_tokens: int | None = None,
+        reasoning: bool | None = None,
+        reasoning_chars: int | None = None,
+        personas: bool | None = None,
+        hints: bool | None = None,
+        reflect: str | None = None,
+    ) -> Scenario:
+        """A copy with the ``llm`` section changed where a value is given (``temperature``: every purpose;
+        ``history``: the mode; ``history_tokens``: its budget), validated like a file: a bad value raises
+        :class:`ScenarioError` with one line naming ``source`` and the field."""
+        llm = self.llm.model_dump()
+        given = {"personas": personas, "hints": hints, "reflect": reflect, "temperature": temperature}
+        llm.update({k: v for k, v in given.items() if v is not None})
+        for section, key, value in (
+            ("history", "mode", history),
+            ("history", "max_tokens", history_tokens),
+            ("reasoning", "enabled", reasoning),
+            ("reasoning", "max_chars", reasoning_chars),
+        ):
+            if value is not None:
+                llm[section][key] = value
+        return parse_scenario({**self.model_dump(), "llm": llm}, source)
 
 
 class ScenarioError(ValueError):

@@ -15,7 +15,7 @@ from agents.models.calllog import CallLog
 from agents.models.factory import is_model_spec
 from agents.registry import make_agent
 from memory import Memory, finish_game, with_memory
-from traitors.config import Scenario, load_scenario
+from traitors.config import LLMConfig, Scenario, load_scenario
 from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
 from traitors.events import Event, PlayerInfo
@@ -42,7 +42,8 @@ class Tee:
 
 def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) -> tuple[PlayerInfo, ...]:
     """Seats of ``scenario`` played by one agent kind, or one kind per seat (default: the scenario's
-    ``models``, else ``heuristic``)."""
+    ``models``, else ``heuristic``). A model seat's ``persona`` records its persona and strategy hints
+    when the scenario's ``llm.personas`` (and ``llm.hints``) are on."""
     names = scenario.player_names()
     if agents is None:
         agents = scenario.seat_agents() or "heuristic"
@@ -51,13 +52,22 @@ def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) 
         raise ValueError(f"{len(kinds)} agents given for {len(names)} seats")
     for kind in set(kinds):
         make_agent(kind)  # fail before anything is written
-    return tuple(PlayerInfo(name=n, agent=k) for n, k in zip(names, kinds, strict=True))
+    llm = scenario.llm
+    personas = dict.fromkeys(names, "")
+    if llm.personas and any(is_model_spec(k) for k in kinds):
+        from agents.llm.personas import seat_persona
+
+        seats = zip(names, kinds, strict=True)
+        personas = {n: seat_persona(n, llm.hints) if is_model_spec(k) else "" for n, k in seats}
+    return tuple(PlayerInfo(name=n, agent=k, persona=personas[n]) for n, k in zip(names, kinds, strict=True))
 
 
-def build_agents(players: Sequence[PlayerInfo], store: Store | None = None) -> dict[str, Agent]:
+def build_agents(
+    players: Sequence[PlayerInfo], store: Store | None = None, llm: LLMConfig | None = None
+) -> dict[str, Agent]:
     """One fresh agent per seat, from each seat's agent spec (model agents keep their response cache and
-    call records in ``store``'s database)."""
-    return {p.name: make_agent(p.agent, store=store) for p in players}
+    call records in ``store``'s database, and play as ``llm``, a scenario's ``llm`` section, says)."""
+    return {p.name: make_agent(p.agent, store=store, **({"config": llm} if llm else {})) for p in players}
 
 
 def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
@@ -73,7 +83,7 @@ def _seats(
     new_game: str | None = None,
 ) -> dict[str, Agent]:
     """The seats' agents, wrapped with memory when ``mem`` is given."""
-    seats = build_agents(players, store)
+    seats = build_agents(players, store, scenario.llm)
     if mem is None:
         return seats
     return with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=new_game)

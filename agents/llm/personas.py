@@ -58,6 +58,15 @@ class Persona:
         return self.traitor_hint if role == "traitor" else self.faithful_hint
 
 
+def seat_persona(name: str, hints: bool = True) -> str:
+    """What a seat's ``PlayerInfo.persona`` records: the persona line of ``name`` and, with ``hints``,
+    its strategy hint for each role (the role is dealt later)."""
+    p = persona_for(name)
+    if not hints:
+        return p.describe()
+    return f"{p.describe()} Faithful hint: {p.faithful_hint} Traitor hint: {p.traitor_hint}"
+
+
 def persona_for(name: str, salt: int = 0) -> Persona:
     """The persona of seat ``name`` (deterministic in ``name`` and ``salt``)."""
     rng = derive_rng(salt, "persona", name)

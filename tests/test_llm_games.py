@@ -22,15 +22,19 @@ from traitors.cli import app
 from traitors.config import parse_scenario
 from traitors.engine import Game
 from traitors.events import (
+    BeliefReported,
     DecisionFallback,
+    DecisionReasoning,
     ModelCall,
     PlayerInfo,
     RecruitAnswered,
     RolesAssigned,
     Statement,
+    VoteCast,
 )
 from traitors.state import GameState
 from traitors.store import Store
+from traitors.views import view
 
 FAULTS = {"rate_limit": 0.05, "server_error": 0.04, "timeout": 0.02, "malformed": 0.05}
 FAULTS |= {"unknown_name": 0.05, "empty": 0.04, "refusal": 0.03}
@@ -72,7 +76,9 @@ def test_openai_game_is_legal_recorded_and_keyless(openai_env: FakeOpenAI, tmp_p
     calls = model_calls(state)
     assert calls and not any(isinstance(e, DecisionFallback) for e in state.events)
     assert {c.route for c in calls} == {"json_schema"} and all(c.outcome == "ok" for c in calls)
-    assert {c.purpose for c in calls} >= {"speak", "vote", "belief", "murder"}
+    assert {c.purpose for c in calls} >= {"speak", "belief", "murder"}  # first votes ride in "belief"
+    votes = [e for e in state.events if isinstance(e, VoteCast) and e.kind == "banish"]
+    assert votes and all(v.valid and v.decided_by == "model" for v in votes)
     rows = call_rows(store, "g1")
     game_requests = [r for r in openai_env.requests if r["messages"] != list(PROBE)]  # not the probe's
     assert len(rows) == len(calls) == len(game_requests)
@@ -120,30 +126,35 @@ def test_faults_are_survived_and_recorded_then_replayed_from_cache(monkeypatch, 
 
 
 def test_faithful_prompts_hold_no_traitor_only_fact(openai_env: FakeOpenAI, tmp_path) -> None:
+    """No role leak in Faithful prompts, and no player's prompt holds another player's private reasoning."""
     store = Store(f"sqlite:///{tmp_path / 'p.db'}")
-    for seed in (1, 2):
+    seeds = (1, 2, 3)
+    for seed in seeds:
         play(store, seed=seed, game_id=f"g{seed}")
-    checked, secrets = 0, 0
-    for seed in (1, 2):
+    checked, secrets, reasoned = 0, 0, 0
+    for seed in seeds:
         events = store.load_events(f"g{seed}")
         roles = next(e for e in events if isinstance(e, RolesAssigned)).roles
         turned = {e.player: e.day for e in events if isinstance(e, RecruitAnswered) and e.accepted}
         talk = [json.dumps(e.text) for e in events if isinstance(e, Statement) and e.channel == "traitors"]
+        thoughts = [(e.player, e.text) for e in events if isinstance(e, DecisionReasoning)]
         secrets += len(talk)
         for row, prompt in prompts_by_call(store):
+            if row["game_id"] != f"g{seed}":
+                continue
             player = row["player"]
-            if (
-                row["game_id"] != f"g{seed}"
-                or roles[player] == "traitor"
-                or row["day"] >= turned.get(player, 99)
-            ):
+            leaked = [who for who, text in thoughts if who != player and text in prompt]
+            assert not leaked, (player, leaked)
+            reasoned += 1
+            if roles[player] == "traitor" or row["day"] >= turned.get(player, 99):
                 continue
             checked += 1
             for marker in ("TRAITOR.", "fellow Traitors", "Traitors' channel", "murder vote", "recruit vote"):
                 assert marker not in prompt, (player, marker)
             assert not any(said in prompt for said in talk)
+        assert len(thoughts) > 20 and all(len(text) > 40 for _, text in thoughts)
     assert secrets > 0 and any(row["purpose"] == "channel" for row, _ in prompts_by_call(store))
-    assert checked > 50
+    assert checked > 50 and reasoned > checked
 
 
 def test_langchain_chat_openai_game(server: FakeOpenAI, tmp_path) -> None:
@@ -237,3 +248,133 @@ def test_interrupted_llm_game_resumes_to_the_same_log(openai_env: FakeOpenAI, tm
             asyncio.run(runner.resume(store, "g", memory=False))
         logs.append([{**json.loads(line), "cached_tokens": 0} for line in event_lines(store, "g")])
     assert logs[0] == logs[1]
+
+
+def test_cli_llm_overrides_reach_the_stored_config_and_the_requests(openai_env: FakeOpenAI, tmp_path) -> None:
+    """--temperature, --history and --no-reasoning change the scenario's llm section for the new game: it
+    is stored in GameCreated.config (a resume prompts the same), every game request carries the
+    temperature, no schema has a reasoning field; the seats' personas are exported. A bad value or an
+    override with --resume stops in one line, nothing written."""
+    from metrics import load_frames
+
+    db = f"sqlite:///{tmp_path / 'o.db'}"
+    flags = ["--temperature", "0.25", "--history", "recent", "--no-reasoning"]
+    result = CliRunner().invoke(
+        app, ["run", "--scenario", "quick", "--model", SPEC, "--seed", "2", "--db", db, "-q", *flags]
+    )
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        (row,) = store.games()
+        created = store.load_events(row["game_id"])[0]
+    llm = created.config["llm"]
+    assert llm["temperature"]["speak"] == llm["temperature"]["vote"] == 0.25
+    assert llm["history"]["mode"] == "recent" and llm["reasoning"]["enabled"] is False
+    bodies = [b for b in openai_env.requests if b["messages"] != list(PROBE)]
+    assert bodies and {b["temperature"] for b in bodies} == {0.25}
+    schemas = [json.dumps(b["response_format"]["json_schema"]["schema"]) for b in bodies]
+    assert not any('"reasoning"' in s for s in schemas)
+    players = load_frames(db)["players"]
+    assert players["persona"].str.contains(" Faithful hint: ").all()
+    assert [p.persona for p in created.players] == players.sort_values("player")["persona"].tolist()
+    for bad, says in (
+        (["--temperature", "5"], "command line: llm.temperature"),
+        (["--history", "everything"], "command line: llm.history.mode: Input should be 'full'"),
+    ):
+        other = tmp_path / "bad.db"
+        result = CliRunner().invoke(
+            app, ["run", "--scenario", "quick", "--model", SPEC, "--db", f"sqlite:///{other}", *bad]
+        )
+        assert result.exit_code == 2 and says in result.output and not other.exists(), result.output
+    result = CliRunner().invoke(app, ["run", "--resume", row["game_id"], "--db", db, "--temperature", "1"])
+    assert result.exit_code == 2 and "drop --temperature" in result.output
+
+
+def options_of(prompt: str) -> tuple[str, ...]:
+    """The options a prompt's TASK lists, in its order."""
+    line = next(x for x in prompt.splitlines() if x.startswith("You are ") and "Options: " in x)
+    return tuple(line.split("Options: ", 1)[1].rstrip(".").replace(" (you)", "").split(", "))
+
+
+def test_option_order_is_shuffled_per_player_and_stable(openai_env: FakeOpenAI, tmp_path) -> None:
+    """The players of one ballot see their options in different orders (drawn from each request's seed),
+    and a re-run of the same game shows every player the same order again."""
+    orders = []
+    for run in ("a", "b"):
+        store = Store(f"sqlite:///{tmp_path / run}.db")
+        play(store, seed=4)
+        found = {}
+        for row, prompt in prompts_by_call(store):
+            if row["purpose"] == "belief" and row["day"] == 1:
+                found[row["player"]] = options_of(prompt)
+        orders.append(found)
+    first, again = orders
+    assert len(first) >= 5 and first == again
+    players = {p for opts in first.values() for p in opts}
+    assert all(set(opts) == players - {me} for me, opts in first.items())
+    firsts = {opts[0] for opts in first.values()}
+    assert len(firsts) >= 3  # in seat order, all but one would start with Alex
+    assert len({opts for opts in first.values()}) == len(first)
+
+
+def test_private_reasoning_is_stored_with_each_model_decision(openai_env: FakeOpenAI, tmp_path) -> None:
+    """Every decision the model made carries its reasoning field's text as a host-only DecisionReasoning
+    (a belief report's is also its rationale, seen by that player alone); no view shows it."""
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    state = play(store)
+    thoughts = [e for e in state.events if isinstance(e, DecisionReasoning)]
+    made = [e for e in state.events if getattr(e, "decided_by", None) in ("model", "retry")]
+    assert thoughts and len(thoughts) == len(made)
+    assert all(e.audience == () and e.text.startswith("Weighing the votes") for e in thoughts)
+    beliefs = [e for e in state.events if isinstance(e, BeliefReported)]
+    assert all(b.rationale and b.audience == (b.observer,) for b in beliefs)
+    for name in state.names:
+        assert not any(isinstance(e, DecisionReasoning) for e in view(state, name).events)
+
+
+def test_a_reasoning_model_plays_a_game_without_fallbacks(monkeypatch, tmp_path) -> None:
+    """An endpoint that rejects max_tokens and temperature (as OpenAI's reasoning models do) and thinks
+    before it answers: the probe passes, every decision is the model's, reasoning tokens are recorded."""
+    with FakeOpenAI(rejects=("max_tokens", "temperature"), reasoning_tokens=400) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        spec = "openai:o3-mini?reasoning_effort=medium"
+        store = Store(f"sqlite:///{tmp_path / 'o.db'}")
+        state = asyncio.run(
+            runner.play_game(parse_scenario(SMALL), 3, agents=spec, store=store, game_id="o", memory=False)
+        )
+        assert all("max_tokens" not in b and "temperature" not in b for b in srv.requests)
+    assert state.ended and not any(isinstance(e, DecisionFallback) for e in state.events)
+    calls = model_calls(state)
+    assert calls and all(c.outcome == "ok" and c.reasoning_tokens == 400 for c in calls)
+    assert {c.model for c in calls} == {spec}
+    rows = call_rows(store, "o")
+    assert len(rows) == len(calls) and all(r["reasoning_tokens"] == 400 for r in rows)
+    assert runner.fallback_report(state).fallbacks == 0
+
+
+def test_a_reply_cut_at_the_token_limit_is_asked_again_with_room(monkeypatch, tmp_path) -> None:
+    """A reply cut by the limit (finish_reason: length) is asked again once with twice the limit, and the
+    decision is the model's (a retry); a reasoning model that thinks past its first limit recovers so."""
+    with FakeOpenAI(script=["length"]) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        state = play(Store(f"sqlite:///{tmp_path / 'l.db'}"))
+        first, second = srv.requests[:2]
+    assert second["messages"] == first["messages"] and second["max_tokens"] == 2 * first["max_tokens"]
+    assert not any(isinstance(e, DecisionFallback) for e in state.events)
+    calls = model_calls(state)
+    assert [c.outcome for c in calls[:2]] == ["error", "retried"]
+    said = next(e for e in state.events if isinstance(e, Statement))
+    assert said.decided_by == "retry"
+    with FakeOpenAI(reasoning_tokens=2400) as srv:  # low effort: 1,200 hidden tokens, over its first limit
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        scenario = {**SMALL, "players": 5, "traitors": 1, "max_days": 1}
+        state = play(
+            Store(f"sqlite:///{tmp_path / 't.db'}"),
+            spec="openai:o4-mini?reasoning_effort=low",
+            scenario=scenario,
+        )
+        limits = [b["max_completion_tokens"] for b in srv.requests]
+    assert not any(isinstance(e, DecisionFallback) for e in state.events)
+    calls = model_calls(state)
+    assert {"error", "retried"} <= {c.outcome for c in calls} and len(set(limits)) > 1

@@ -6,19 +6,21 @@ import asyncio
 import dataclasses
 import json
 import random
+import re
 
 import pytest
 
 from agents.heuristic import HeuristicAgent
 from agents.llm import LLMAgent, persona_for
-from agents.llm.schemas import belief_model, choice_model, parse, speech_model, wire_schema
+from agents.llm.prompts import NAMES, earlier_record, mentioned, say
+from agents.llm.schemas import belief_model, choice_model, parse, speech_model, vote_notes_model, wire_schema
 from agents.llm.tasks import build_messages, task_text
 from agents.models.base import Completion, ModelError, ModelRequest, count_tokens
 from agents.random_agent import RandomAgent
-from traitors.config import load_scenario, parse_scenario
+from traitors.config import History, ScenarioError, load_scenario, parse_scenario
 from traitors.decisions import Decision, DecisionRequest, validate_decision
 from traitors.engine import Game
-from traitors.events import PlayerInfo, Statement, VoteCast
+from traitors.events import Banished, PlayerInfo, Statement, VoteCast
 from traitors.state import GameState, replay
 from traitors.views import view
 
@@ -116,7 +118,8 @@ def test_schemas_put_names_first_as_enums() -> None:
         ('```json\n{"choice": "bea"}\n```', True),
         ('Sure! {"choice": "Bea."} hope that helps', True),
         ('{"choice": "Zorro"}', False),
-        ('{"choice": "Bea"', False),
+        ('{"choice": "Bea"', True),  # cut short after a complete choice: kept
+        ('{"choice": "Be', False),
         ("", False),
     ],
 )
@@ -209,3 +212,123 @@ def test_reflection_as_a_separate_call_runs_alongside_the_vote() -> None:
 def test_personas_are_seeded_per_seat() -> None:
     assert persona_for("Alex") == persona_for("Alex")
     assert len({persona_for(n).describe() for n in ("Alex", "Bea", "Cal", "Dana", "Eli")}) == 5
+
+
+def first_vote_view(state: GameState, day: int, player: str | None = None):
+    """A player's view just before the first banishment vote of ``day``."""
+    cut = next(i for i, e in enumerate(state.events) if isinstance(e, VoteCast) and e.day == day)
+    at = replay(state.events[:cut])
+    return view(at, player or at.alive[0])
+
+
+def quotes_in(line: str) -> list[str]:
+    """The JSON strings after the speaker's name on a condensed record line."""
+    rest, out, decoder = line.split(": ", 1)[1], [], json.JSONDecoder()
+    while rest.strip():
+        value, end = decoder.raw_decode(rest.strip())
+        out.append(value)
+        rest = rest.strip()[end:]
+    return out
+
+
+@pytest.mark.parametrize("budget", [50, 300, 5000])
+def test_a_day3_prompt_holds_every_day1_vote_and_the_players_own_day1_words(budget: int) -> None:
+    """Whatever the history budget: every day-1 ballot of every player (vote and revote), the role each
+    eliminated player revealed, and the player's own day-1 statement verbatim, marked as theirs."""
+    scenario = load_scenario("paper")
+    for seed in (6, 15):
+        state = heuristic_game(scenario, seed=seed, agents={n: Talker() for n in scenario.player_names()})
+        assert state.day >= 3
+        v = first_vote_view(state, 3)
+        history = History(max_tokens=budget)
+        prompt = "\n".join(m["content"] for m in build_messages(v, "TASK\nx", "", "", history=history))
+        lines = prompt.splitlines()
+        for voter in v.players:
+            mine = [
+                e
+                for e in state.events
+                if isinstance(e, VoteCast) and e.kind == "banish" and e.day == 1 and e.voter == voter
+            ]
+            if not mine:
+                continue
+            entry = "d1 " + "/".join(e.target or "-" for e in sorted(mine, key=lambda e: e.ballot))
+            row = next(x for x in lines if x.startswith((f"{voter}:", f"{voter} (")))
+            assert entry in row, (voter, entry, row)
+        for e in state.events:
+            if isinstance(e, Banished) and e.day < 3:
+                assert f"{e.player} (banished day {e.day}: {e.revealed_role.capitalize()})" in prompt
+        said = next(e for e in state.events if isinstance(e, Statement) and e.day == 1 and e.speaker == v.me)
+        assert f"Day 1: {json.dumps(said.text)}" in prompt or say(v.me, said.text) in prompt
+        assert f"{v.me}'s lines in the record are yours." in prompt
+
+
+def test_earlier_days_are_verbatim_within_the_budget_and_condensed_beyond() -> None:
+    """``full`` keeps earlier days verbatim while they fit the budget, condenses the oldest first (quotes,
+    never the accuse/defend tags); ``summary`` condenses; ``recent`` shows no earlier speech. The record of
+    earlier days is the same for every player."""
+    scenario = load_scenario("paper")
+    state = heuristic_game(scenario, seed=15, agents={n: Talker() for n in scenario.player_names()})
+    v = first_vote_view(state, 3)
+    day1 = [e for e in state.events if isinstance(e, Statement) and e.day == 1 and e.channel == "public"]
+    big = earlier_record(v, History(max_tokens=100_000))
+    assert set(big.levels.values()) == {0} and all(say(e.speaker, e.text) in big.lines for e in day1)
+    small = earlier_record(v, History(max_tokens=300))
+    assert small.levels[1] >= small.levels[2] > 0 and small.tokens <= 300
+    assert not any("accused" in x for x in small.lines)  # the words, never the tags
+    middle = earlier_record(v, History(max_tokens=400))
+    assert middle.levels[1] > middle.levels[2] and 0 < middle.levels[1] < NAMES
+    block = middle.lines[middle.lines.index("Day 1, condensed (quoted in part):") + 1 :]
+    quoted = next(x for x in block if x.startswith(f"{day1[0].speaker}: "))
+    assert all(q.strip("…") in day1[0].text for q in quotes_in(quoted))
+    tiny = earlier_record(v, History(max_tokens=50))
+    assert set(tiny.levels.values()) == {NAMES} and tiny.tokens > 50  # every day stays, named by words
+    named = next(x for x in tiny.lines if x.startswith("Day 1, whom each speaker's words named: "))
+    assert f"{day1[0].speaker} {', '.join(mentioned(day1[0].text, v.players))}" in named
+    summary = earlier_record(v, History(mode="summary", max_tokens=100_000))
+    assert set(summary.levels.values()) == {1}
+    recent = earlier_record(v, History(mode="recent"))
+    assert not any(say(e.speaker, e.text) in recent.lines for e in day1) and recent.lines[1].startswith(
+        "Alex"
+    )
+    other = first_vote_view(state, 3, state.alive[-1])
+    assert earlier_record(other, History(max_tokens=300)).lines == small.lines
+
+
+def test_the_llm_section_configures_the_agent() -> None:
+    """Temperatures per purpose, personas and hints off, reasoning off: the requests and prompts follow."""
+    config = parse_scenario(
+        {
+            "name": "t",
+            "players": 5,
+            "traitors": 1,
+            "llm": {"temperature": {"vote": 0.1}, "personas": False, "hints": False, "reasoning": False},
+        }
+    ).llm
+    assert config.temperature.vote == 0.1 and config.temperature.speak == 0.7
+    v, request = _vote_view()
+    stub = Stub([Completion(text=json.dumps({"choice": request.options[0], "notes": "ok"}))])
+    decision = asyncio.run(LLMAgent(stub, config=config).act(v, request))
+    sent = stub.requests[0]
+    prompt = sent.messages[-1]["content"]
+    assert decision.choice == request.options[0] and sent.temperature == 0.1
+    assert "reasoning" not in sent.schema["properties"] and "Strategy:" not in prompt
+    assert f"You are {v.me}.\n" in prompt and persona_for(v.me).profession not in prompt
+    for bad, where in (
+        ({"temperature": {"vote": 3}}, "llm.temperature.vote"),
+        ({"history": {"max_token": 5}}, "llm.history.max_token: Extra inputs are not permitted"),
+        ({"reasoning": {"max_chars": 5}}, "llm.reasoning.max_chars"),
+    ):
+        with pytest.raises(ScenarioError, match=f"^s.yaml: {re.escape(where)}"):
+            parse_scenario({"name": "t", "players": 5, "traitors": 1, "llm": bad}, "s.yaml")
+
+
+def test_a_bad_optional_field_never_costs_a_valid_choice() -> None:
+    """Notes that are not text, reasoning missing, a reply cut inside its notes: the choice is kept."""
+    model = vote_notes_model(("Bea", "Cal"), 300, 200)
+    value, problem = parse(model, {"reasoning": None, "choice": "cal", "notes": {"a": 1}}, "")
+    assert problem == "" and (value.choice, value.notes, value.reasoning) == ("Cal", "", "")
+    cut = '{"reasoning": "Cal said \\"Bea\\": odd", "choice": "Bea", "notes": "Bea lied ab'
+    value, problem = parse(model, None, cut)
+    assert value is not None and value.choice == "Bea" and value.reasoning == 'Cal said "Bea": odd'
+    value, problem = parse(model, None, '{"reasoning": "hm", "cho')
+    assert value is None and problem.startswith("choice: Field required")

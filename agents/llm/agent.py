@@ -1,10 +1,12 @@
 """``LLMAgent``: decisions from a language model, with structured output, corrections and a fallback.
 
 Route per decision: the backend's best structured route (json_schema → tools → json_object → text), a
-lenient parse, up to two correction calls that quote the error, then the heuristic agent's choice. Every
-call is returned in ``Decision.calls`` (the engine logs them as ``ModelCall`` events), and the decision
-says who made it: ``model`` (first answer), ``retry`` (after a correction) or ``fallback`` (the heuristic,
-with the reason; the engine logs a ``DecisionFallback``).
+lenient parse, one re-ask with a doubled token limit when the reply was cut (``finish_reason: length``),
+up to two correction calls that quote the error, then the heuristic agent's choice. Every call is returned
+in ``Decision.calls`` (the engine logs them as ``ModelCall`` events), and the decision says who made it:
+``model`` (first answer), ``retry`` (after a correction or a re-ask) or ``fallback`` (the heuristic, with
+the reason; the engine logs a ``DecisionFallback``). The answer's private ``reasoning`` field becomes
+``Decision.reasoning`` (logged host-only as ``DecisionReasoning``).
 """
 
 from __future__ import annotations
@@ -19,53 +21,88 @@ from agents.heuristic import HeuristicAgent
 from agents.llm import schemas
 from agents.llm.notes import NoteBook
 from agents.llm.personas import Persona, persona_for
-from agents.llm.tasks import NOTES_TASK, REFLECTION_TASK, build_messages, task_text
-from agents.models.base import ChatModel, Completion, Message, ModelError, ModelRequest
+from agents.llm.tasks import NOTES_TASK, REFLECTION_TASK, VOTE_TASK, Task, build_messages, shuffled, task_text
+from agents.models.base import (
+    THINK_TOKENS,
+    ChatModel,
+    Completion,
+    Message,
+    ModelError,
+    ModelRequest,
+    reasoning_effort,
+)
+from traitors.config import LLMConfig, Temperatures
 from traitors.decisions import Decision, DecisionRequest
 from traitors.events import ModelCallRecord
 from traitors.views import PlayerView
 
 Memory = Callable[[PlayerView, str], list[str]]
 _Records = list[ModelCallRecord]
+CUT = "the answer was cut at the token limit (finish_reason: length)"
 
 
 class LLMAgent:
-    """One seat played by ``model``. ``persona`` defaults to one derived from the seat name; ``memory``
-    (optional) returns remembered lines for a view and a query. ``reflect`` writes daily private notes that
-    later prompts show: ``"vote"`` asks for them inside the first banishment vote's answer (no extra call),
-    ``"call"`` in a separate free-text call made alongside that vote, ``"off"`` not at all."""
+    """One seat played by ``model`` as ``config`` (a scenario's ``llm`` section) says: temperatures per
+    purpose, the history kept in prompts, private reasoning, persona and strategy hint, daily notes.
+    ``persona`` defaults to one derived from the seat name; ``memory`` (optional) returns remembered lines
+    for a view and a query. ``reflect`` and ``temperature`` (one number for every purpose), when given,
+    override the config's. Daily notes: ``"vote"`` asks for them inside the first banishment vote's answer
+    (no extra call), ``"call"`` in a separate free-text call made alongside that vote, ``"off"`` not at
+    all."""
 
     def __init__(
         self,
         model: ChatModel,
         *,
+        config: LLMConfig | None = None,
         persona: Persona | None = None,
         memory: Memory | None = None,
-        reflect: Literal["vote", "call", "off"] = "vote",
-        temperature: float = 0.7,
+        reflect: Literal["vote", "call", "off"] | None = None,
+        temperature: float | None = None,
         corrections: int = 2,
         fallback: Any = None,
         max_notes: int = 2,
         notes: NoteBook | None = None,
     ) -> None:
-        self.model, self.persona, self.memory = model, persona, memory
-        self.reflective, self.temperature, self.corrections = reflect, temperature, corrections
+        config = config or LLMConfig()
+        if reflect is not None:
+            config = config.model_copy(update={"reflect": reflect})
+        if temperature is not None:
+            config = config.model_copy(update={"temperature": Temperatures.model_validate(temperature)})
+        self.model, self.config, self.persona, self.memory = model, config, persona, memory
+        self.corrections = corrections
         self.fallback = fallback or HeuristicAgent()
         self.max_notes = max_notes
         self.name = model.name
+        self.effort = reasoning_effort(model)
         self._handle: Any = None
         self.notes = notes or NoteBook()
+        #: Votes decided with a belief report: (game, player, day) → (public events then, choice, reasoning,
+        #: decided_by), cast when the ballot opens with nothing new in between.
+        self._planned: dict[tuple[str, str, int], tuple[int, str, str, str]] = {}
+
+    @property
+    def reflective(self) -> str:
+        """How daily notes are written (``vote``, ``call`` or ``off``)."""
+        return self.config.reflect
+
+    @property
+    def reasoning_chars(self) -> int:
+        """The cap of the private reasoning field (0: no such field)."""
+        return self.config.reasoning.max_chars if self.config.reasoning.enabled else 0
 
     def _persona(self, view: PlayerView) -> Persona:
         return self.persona if self.persona and self.persona.name == view.me else persona_for(view.me)
 
-    def _messages(self, view: PlayerView, task: str) -> tuple[Message, ...]:
+    def _messages(self, view: PlayerView, task: Task | str) -> tuple[Message, ...]:
         persona = self._persona(view)
         notes = self.notes.get(view.game_id, view.me)
         earlier = sorted((d, t) for d, t in notes.items() if d < view.day)
         lines = [f"Day {d}: {t}" for d, t in earlier[-self.max_notes :]]
-        memory = self.memory(view, task) if self.memory else self._recall(view, task)
-        return build_messages(view, task, persona.describe(), persona.hint(view.role), lines, memory)
+        memory = self.memory(view, str(task)) if self.memory else self._recall(view, str(task))
+        who = persona.describe() if self.config.personas else ""
+        hint = persona.hint(view.role) if self.config.hints else ""
+        return build_messages(view, task, who, hint, lines, memory, self.config.history)
 
     def bind_memory(self, handle: Any) -> None:
         """Memory hook (see ``memory``): keep the handle; prompts then include recalled reflections,
@@ -84,6 +121,13 @@ class LLMAgent:
             f"[day {i.day} {i.kind}] {' '.join(i.content.split())}" for i in items if i.kind != "observation"
         ]
 
+    def limit(self, answer_tokens: int, field: bool = True) -> int:
+        """The token limit of a call whose answer takes ``answer_tokens``: plus the private reasoning
+        field (when ``field``), plus room to think for a reasoning model
+        (:data:`~agents.models.base.THINK_TOKENS`)."""
+        tokens = answer_tokens + (self.reasoning_chars // 3 + 10 if self.reasoning_chars and field else 0)
+        return tokens + (THINK_TOKENS[self.effort] if self.effort else 0)
+
     def _request(
         self, view: PlayerView, purpose: str, messages: tuple[Message, ...], **kw: Any
     ) -> ModelRequest:
@@ -94,8 +138,9 @@ class LLMAgent:
             "day": view.day,
             "phase": "night" if night else "roundtable",
         }
+        temperature = self.config.temperature.of(purpose)
         return ModelRequest(
-            messages=messages, temperature=self.temperature, tags={**tags, "purpose": purpose}, **kw
+            messages=messages, temperature=temperature, tags={**tags, "purpose": purpose}, **kw
         )
 
     def _record(self, purpose: str, c: Completion, outcome: str) -> ModelCallRecord:
@@ -106,6 +151,7 @@ class LLMAgent:
             prompt_tokens=c.prompt_tokens,
             completion_tokens=c.completion_tokens,
             cached_tokens=c.cached_tokens,
+            reasoning_tokens=c.reasoning_tokens,
             attempts=c.attempts,
             outcome=outcome,
             request_hash=c.request_hash,
@@ -119,12 +165,20 @@ class LLMAgent:
         )  # fmt: skip
 
     async def ask(
-        self, view: PlayerView, purpose: str, task: str, model: type[BaseModel], seed: int, max_tokens: int
-    ) -> tuple[BaseModel | None, _Records]:
-        """A validated answer in ``model``'s shape (or ``None``), and the records of every call made."""
+        self,
+        view: PlayerView,
+        purpose: str,
+        task: Task | str,
+        model: type[BaseModel],
+        seed: int,
+        max_tokens: int,
+    ) -> tuple[BaseModel | None, _Records, str]:
+        """A validated answer in ``model``'s shape (or ``None``), the records of every call made, and why
+        the last answer was unusable (empty when it was used)."""
         messages, records = self._messages(view, task), []
         schema = schemas.wire_schema(model)
-        for correction in range(self.corrections + 1):
+        corrections, cut_once, problem = 0, False, ""
+        while True:
             request = self._request(
                 view, purpose, messages, schema=schema, schema_name=purpose, seed=seed, max_tokens=max_tokens
             )
@@ -132,13 +186,21 @@ class LLMAgent:
                 c = await self.model.structured(request)
             except ModelError as err:
                 records.append(self._error(purpose, request, err))
-                return None, records
+                return None, records, f"the model call failed after {err.attempts} attempt(s): {err}"
             value, problem = schemas.parse(model, c.data, c.text) if not c.refusal else (None, "refused")
             if value is not None:
-                ok = correction == 0 and c.attempts == 1
+                ok = not records and c.attempts == 1
                 records.append(self._record(purpose, c, "ok" if ok else "retried"))
-                return value, records
+                return value, records, ""
             records.append(self._record(purpose, c, "error"))
+            if c.finish_reason == "length" and not cut_once:  # the same question, with room to finish
+                cut_once, max_tokens, problem = True, max_tokens * 2, f"{CUT} at {max_tokens} tokens"
+                continue
+            if c.finish_reason == "length":
+                problem = f"{CUT} at {max_tokens} tokens"
+            if corrections == self.corrections:
+                return None, records, problem
+            corrections += 1
             reason = f"the model refused ({c.refusal})" if c.refusal else problem
             messages = (
                 *messages,
@@ -148,7 +210,6 @@ class LLMAgent:
                     "content": f"That answer was invalid: {reason}. Reply again with only the JSON object.",
                 },
             )
-        return None, records
 
     async def act(self, view: PlayerView, request: DecisionRequest) -> Decision:
         """Answer ``request`` with the model; fall back to the heuristic agent when the model fails."""
@@ -160,36 +221,75 @@ class LLMAgent:
         return decision.model_copy(update={"calls": tuple(calls)})
 
     async def _decide(self, view: PlayerView, request: DecisionRequest) -> Decision:
-        kind, opts, seed = request.kind, request.options, request.seed
-        task = task_text(view, request)
+        kind, seed, think = request.kind, request.seed, self.reasoning_chars
+        if kind == "vote" and request.ballot == 1:
+            planned = self._cast_planned(view, request)
+            if planned is not None:
+                return planned
+        opts = shuffled(request.options, seed)  # no seat is always first; stable on a re-run
+        notes = self.reflective == "vote"
+        together = (
+            kind == "belief"
+            and self.config.vote_with_beliefs
+            and not set(opts) & set(schemas.BELIEF_VOTE_KEYS)
+        )
         if kind == "speak":
-            shape = schemas.speech_model(opts, request.max_chars)
-            tokens = request.max_chars // 3 + 30
+            shape = schemas.speech_model(opts, request.max_chars, think)
+            tokens, task = request.max_chars // 3 + 30, task_text(view, request, opts, think)
+        elif together:
+            extra = VOTE_TASK + (NOTES_TASK if notes else "")
+            shape = schemas.belief_vote_model(opts, 300 if notes else 0, think)
+            tokens = 12 * len(opts) + 40 + (100 if notes else 0)
+            task = task_text(view, request, opts, think, extra)
         elif kind == "belief":
-            shape, tokens = schemas.belief_model(opts), 12 * len(opts) + 16
-        elif kind == "vote" and request.ballot == 1 and self.reflective == "vote":
-            shape, tokens, task = schemas.vote_notes_model(opts), 24 + 100, task + NOTES_TASK
+            shape, tokens = schemas.belief_model(opts, think), 12 * len(opts) + 16
+            task = task_text(view, request, opts, think)
+        elif kind == "vote" and request.ballot == 1 and notes:
+            shape, tokens = schemas.vote_notes_model(opts, reasoning=think), 24 + 100
+            task = task_text(view, request, opts, think, NOTES_TASK)
         else:
-            shape, tokens = schemas.choice_model(opts), 24
+            shape, tokens = schemas.choice_model(opts, think), 24
+            task = task_text(view, request, opts, think)
         purpose = "channel" if kind == "speak" and request.channel == "traitors" else kind
-        value, records = await self.ask(view, purpose, task, shape, seed, tokens)
-        notes = " ".join(str(getattr(value, "notes", "")).split())
-        if notes:
-            await self.notes.put(view.game_id, view.me, view.day, notes)
+        value, records, problem = await self.ask(view, purpose, task, shape, seed, self.limit(tokens))
+        notes_text = " ".join(str(getattr(value, "notes", "")).split())
+        if notes_text:
+            await self.notes.put(view.game_id, view.me, view.day, notes_text)
         if value is not None:
-            decision = _decision(kind, opts, value)
+            decision = _decision(kind, request.options, value)
             if decision is not None:
                 corrected = any(r.outcome == "error" for r in records)
                 by = "retry" if corrected else "model"
-                return decision.model_copy(update={"calls": tuple(records), "decided_by": by})
+                reasoning = " ".join(str(getattr(value, "reasoning", "")).split())
+                if together:
+                    key = (view.game_id, view.me, view.day)
+                    self._planned[key] = (_public(view), str(value.model_dump()["vote"]), reasoning, by)
+                update = {"calls": tuple(records), "decided_by": by, "reasoning": reasoning}
+                if kind == "belief":
+                    update["text"] = reasoning  # the report's rationale (seen by this player only)
+                return decision.model_copy(update=update)
         fallback = await self.fallback.act(view, request)
-        why = _failure(records) if value is None else f"{purpose}: the answer had no usable content"
+        why = _failure(records, problem) if value is None else f"{purpose}: the answer had no usable content"
         update = {"calls": tuple(records), "decided_by": "fallback", "reason": why}
         return fallback.model_copy(update=update)
 
+    def _cast_planned(self, view: PlayerView, request: DecisionRequest) -> Decision | None:
+        """The vote decided with today's belief report, if nothing public happened since and it is legal."""
+        planned = self._planned.pop((view.game_id, view.me, view.day), None)
+        if planned is None:
+            return None
+        seen, choice, reasoning, by = planned
+        if seen != _public(view) or choice not in request.options:
+            return None
+        return Decision(choice=choice, decided_by=by, reasoning=reasoning)  # type: ignore[arg-type]
+
     async def _reflect(self, view: PlayerView, seed: int) -> _Records:
         request = self._request(
-            view, "reflection", self._messages(view, REFLECTION_TASK), seed=seed, max_tokens=90
+            view,
+            "reflection",
+            self._messages(view, REFLECTION_TASK),
+            seed=seed,
+            max_tokens=self.limit(90, field=False),
         )
         try:
             c = await self.model.text(request)
@@ -205,14 +305,22 @@ class LLMAgent:
         ]
 
 
-def _failure(records: _Records) -> str:
-    """Why the model gave no usable answer, from the records of its calls."""
+def _public(view: PlayerView) -> int:
+    """How many public events the view holds (a vote planned at the belief report is cast only if this
+    has not changed)."""
+    return sum(1 for e in view.events if e.audience is None)
+
+
+def _failure(records: _Records, problem: str = "") -> str:
+    """Why the model gave no usable answer, from the records of its calls and the last problem."""
     if not records:
         return "no model call was made"
     last = records[-1]
     if last.route == "error":
-        return f"{last.purpose}: the model call failed after {last.attempts} attempt(s)"
-    return f"{last.purpose}: no valid answer after {len(records)} call(s)"
+        why = f"{last.purpose}: the model call failed after {last.attempts} attempt(s)"
+    else:
+        why = f"{last.purpose}: no valid answer after {len(records)} call(s)"
+    return f"{why}: {problem}" if problem and last.route != "error" else why
 
 
 def _decision(kind: str, options: tuple[str, ...], value: BaseModel) -> Decision | None:

@@ -1,9 +1,11 @@
 """Pydantic schemas for structured decisions, their wire JSON Schema, and a lenient parser.
 
-Name fields come first and are enums (``Literal``) of the legal names; free text is capped with
-``max_length``. The wire schema is strict-mode friendly (every field required, no extra keys); it keeps
-``maxLength`` for grammar-constrained local models, which hosted backends strip. Lengths are enforced here
-too, by truncation, when parsing.
+Every schema starts with a private ``reasoning`` field when ``reasoning`` > 0 (its cap in characters);
+then name fields, as enums (``Literal``) of the legal names; free text is capped with ``max_length``. The
+wire schema is strict-mode friendly (every field required, no extra keys); it keeps ``maxLength`` for
+grammar-constrained local models, which hosted backends strip. Lengths are enforced here too, by
+truncation, when parsing. The optional fields (``reasoning``, ``notes``) never cost a valid choice: a bad
+or missing one is left empty, and a reply cut short keeps the fields it completed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 _DROP = ("title", "default")
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
+#: Fields whose content no decision depends on: a bad value is dropped, not the answer.
+OPTIONAL = ("reasoning", "notes")
 
 
 class _Strict(BaseModel):
@@ -27,30 +32,37 @@ def _names(options: tuple[str, ...]) -> Any:
     return Literal[options] if options else str  # type: ignore[valid-type]
 
 
+def _thinking(reasoning: int) -> dict[str, Any]:
+    """The private reasoning field (first in every schema), or none when ``reasoning`` is 0."""
+    return {"reasoning": (str, Field(..., max_length=reasoning))} if reasoning > 0 else {}
+
+
 @lru_cache(maxsize=512)
-def choice_model(options: tuple[str, ...]) -> type[BaseModel]:
+def choice_model(options: tuple[str, ...], reasoning: int = 0) -> type[BaseModel]:
     """``{"choice": one of options}`` for votes, murders, recruitment and fixed answers."""
-    return create_model("Choice", __base__=_Strict, choice=(_names(options), ...))
+    return create_model("Choice", __base__=_Strict, **_thinking(reasoning), choice=(_names(options), ...))
 
 
 @lru_cache(maxsize=512)
-def vote_notes_model(options: tuple[str, ...], max_chars: int = 300) -> type[BaseModel]:
+def vote_notes_model(options: tuple[str, ...], max_chars: int = 300, reasoning: int = 0) -> type[BaseModel]:
     """A banishment vote with the day's private notes: ``{"choice": ..., "notes": "..."}`` (name first)."""
     return create_model(
         "Vote",
         __base__=_Strict,
+        **_thinking(reasoning),
         choice=(_names(options), ...),
         notes=(str, Field(..., max_length=max_chars)),
     )
 
 
 @lru_cache(maxsize=512)
-def speech_model(options: tuple[str, ...], max_chars: int) -> type[BaseModel]:
+def speech_model(options: tuple[str, ...], max_chars: int, reasoning: int = 0) -> type[BaseModel]:
     """A statement: who it accuses and defends (legal names, at most two each), then the capped text."""
     names = list[_names(options)]  # type: ignore[misc]
     return create_model(
         "Speech",
         __base__=_Strict,
+        **_thinking(reasoning),
         accuses=(names, Field(..., max_length=2)),
         defends=(names, Field(..., max_length=2)),
         text=(str, Field(..., max_length=max_chars)),
@@ -58,12 +70,29 @@ def speech_model(options: tuple[str, ...], max_chars: int) -> type[BaseModel]:
 
 
 @lru_cache(maxsize=512)
-def belief_model(options: tuple[str, ...]) -> type[BaseModel]:
+def belief_model(options: tuple[str, ...], reasoning: int = 0) -> type[BaseModel]:
     """P(traitor) in [0, 1] for each named player (one required field per name)."""
     fields: dict[str, Any] = {
         f"p{i}": (float, Field(..., ge=0.0, le=1.0, alias=name)) for i, name in enumerate(options)
     }
-    return create_model("Beliefs", __base__=_Strict, **fields)
+    return create_model("Beliefs", __base__=_Strict, **_thinking(reasoning), **fields)
+
+
+#: Keys of the belief-and-vote answer besides the players' names.
+BELIEF_VOTE_KEYS = ("reasoning", "vote", "notes")
+
+
+@lru_cache(maxsize=512)
+def belief_vote_model(options: tuple[str, ...], notes: int = 0, reasoning: int = 0) -> type[BaseModel]:
+    """P(traitor) for each named player, then the first banishment vote among them (``vote``), then the
+    day's private notes (``notes``, when ``notes`` > 0: their cap)."""
+    fields: dict[str, Any] = {
+        f"p{i}": (float, Field(..., ge=0.0, le=1.0, alias=name)) for i, name in enumerate(options)
+    }
+    fields["vote"] = (_names(options), ...)
+    if notes > 0:
+        fields["notes"] = (str, Field(..., max_length=notes))
+    return create_model("BeliefsAndVote", __base__=_Strict, **_thinking(reasoning), **fields)
 
 
 def _clean(node: Any) -> Any:
@@ -101,6 +130,25 @@ def extract_json(text: str) -> dict[str, Any] | None:
     return None
 
 
+def salvage(text: str) -> dict[str, Any] | None:
+    """The completed fields of a JSON object cut short (a reply stopped at the token limit): every
+    ``"key": value`` pair whose value is whole, up to the first one that is not."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    decoder, out, pos = json.JSONDecoder(), {}, start + 1
+    for match in _KEY.finditer(text, start):
+        if match.start() < pos:
+            continue  # inside the previous value
+        try:
+            value, pos = decoder.raw_decode(text, match.end())
+            key = json.loads(f'"{match.group(1)}"')
+        except ValueError:
+            break
+        out[key] = value
+    return out or None
+
+
 def _fit_name(value: Any, legal: tuple[str, ...]) -> Any:
     if not isinstance(value, str):
         return value
@@ -110,8 +158,11 @@ def _fit_name(value: Any, legal: tuple[str, ...]) -> Any:
 
 def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tuple[BaseModel | None, str]:
     """Validate an answer leniently: names matched case-insensitively, text truncated to its cap,
-    percentages scaled to probabilities. Returns ``(value, "")`` or ``(None, one-line reason)``."""
+    percentages scaled to probabilities, a bad optional field (:data:`OPTIONAL`) left empty, the completed
+    fields of a reply cut short kept. Returns ``(value, "")`` or ``(None, one-line reason)``."""
     raw = data if data is not None else extract_json(text)
+    if raw is None:
+        raw = salvage(text)
     if raw is None:
         return None, "the answer was not a JSON object" if text.strip() else "the answer was empty"
     fixed: dict[str, Any] = {}
@@ -132,6 +183,10 @@ def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tup
             )
             value = value[:cap] if cap else value
         fixed[key] = value
+    for name in OPTIONAL:
+        if name in model.model_fields and not isinstance(fixed.get(name), str):
+            value = fixed.get(name)
+            fixed[name] = str(value) if isinstance(value, int | float) else ""
     try:
         return model.model_validate(fixed), ""
     except ValidationError as err:

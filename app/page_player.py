@@ -111,7 +111,19 @@ def render(url: str, rv: ReplayView) -> None:
                 st.dataframe(shown, hide_index=True, width="stretch")
     if memory is None:
         st.caption("No agent memory in this database (memory_items table absent).")
+    reasoning(rv, me)
     model_calls(url, rv)
+
+
+def reasoning(rv: ReplayView, player: str | None = None) -> None:
+    """The private reasoning behind each decision of ``player`` (everyone's when ``None``) up to the step,
+    as plain text; only the omniscient host and the player themselves see it."""
+    rows = rv.reasoning(player)
+    st.subheader("Private reasoning")
+    if rows.empty:
+        st.caption("No private reasoning up to this step (offline agents, or reasoning turned off).")
+        return
+    st.dataframe(rows.drop(columns=["player"] if player else []), hide_index=True, width="stretch")
 
 
 def model_calls(url: str, rv: ReplayView) -> None:

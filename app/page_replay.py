@@ -212,4 +212,5 @@ def render(url: str) -> None:
         if pov:
             page_player.render(url, rv)
         else:
+            page_player.reasoning(rv)
             page_player.model_calls(url, rv)

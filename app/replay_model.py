@@ -17,6 +17,7 @@ from traitors import transcript
 from traitors.events import (
     Banished,
     BeliefReported,
+    DecisionReasoning,
     Event,
     GameEnded,
     ModelCall,
@@ -119,6 +120,20 @@ class ReplayView:
     def seats(self) -> dict[str, int]:
         """Seat number of each player."""
         return {p.name: i for i, p in enumerate(self.state.players)}
+
+    def reasoning(self, player: str | None = None) -> pd.DataFrame:
+        """The private reasoning (host-only ``DecisionReasoning``) logged up to the step for ``player``
+        (every player's when ``None``), only where the point of view may see it: the omniscient host sees
+        everyone's, a player only their own; anyone else gets no row."""
+        cols = ["seq", "day", "player", "kind", "ballot", "turn", "channel", "text"]
+        rows = [
+            {c: getattr(e, c) for c in cols}
+            for e in self.events[: self.step + 1]
+            if isinstance(e, DecisionReasoning)
+            and (player is None or e.player == player)
+            and (self.pov is None or e.player == self.pov)
+        ]
+        return pd.DataFrame(rows, columns=cols)
 
     def own_model_calls(self) -> list[ModelCall]:
         """Model calls made up to the step (the point of view's own, or everybody's when omniscient)."""

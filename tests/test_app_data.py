@@ -32,6 +32,8 @@ HOSTILE = '<b id="injected">pwned</b> **bold** [click](javascript:alert(1)) <scr
 PAPER = Scenario(name="paper", players=10, traitors=3)
 QUICK = Scenario(name="quick", players=6, traitors=1)
 LLM_GAME = "llm-game"
+#: The start of the fake LLM agent's private reasoning (then the player, the decision kind, the day).
+REASONING = "REASONING-"
 
 
 class FakeLLMAgent(RandomAgent):
@@ -51,7 +53,10 @@ class FakeLLMAgent(RandomAgent):
             completion_tokens=30,
             request_hash=digest.hexdigest(),
         )
-        update: dict = {"calls": (call,)}
+        update: dict = {
+            "calls": (call,),
+            "reasoning": f"{REASONING}{view.me}-{request.kind}-{view.day} {HOSTILE}",
+        }
         if request.kind == "speak":
             update["text"] = f"{HOSTILE} ({view.me})"
         return decision.model_copy(update=update)
@@ -349,3 +354,16 @@ def test_replay_model_marks_fallbacks(fallback_db: str) -> None:
     )
     mine = fallback_counts(ReplayView(events, len(events) - 1, seat).shown, full.state.players)
     assert mine.set_index("player").loc[seat, "decisions"] <= counts.loc[seat, "decisions"]
+
+
+def test_private_reasoning_is_shown_to_the_host_and_its_player_only(app_db: str) -> None:
+    events = db.load_events(db.open_readonly(app_db), LLM_GAME)
+    last = len(events) - 1
+    everyone = ReplayView(events, last).reasoning()
+    assert len(everyone) > 10 and set(everyone["player"]) == {p.name for p in events[0].players}
+    assert everyone["text"].str.startswith(REASONING).all()
+    alex = ReplayView(events, last, "Alex")
+    assert set(alex.reasoning()["player"]) == {"Alex"} and alex.reasoning("Bea").empty
+    assert ReplayView(events, last).reasoning("Bea")["text"].str.startswith(f"{REASONING}Bea-").all()
+    early = ReplayView(events, 20, "Alex").reasoning()
+    assert (early["seq"] <= 20).all() and len(early) < len(alex.reasoning())

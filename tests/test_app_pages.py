@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from app.replay_model import ReplayView, ballots
 from app.trust import belief_matrix
 from metrics import compute_metrics, load_frames, summarize
-from tests.test_app_data import HOSTILE, LLM_GAME, PAPER, _play, build_db
+from tests.test_app_data import HOSTILE, LLM_GAME, PAPER, REASONING, _play, build_db
 from traitors.events import ModelCall, Statement
 from traitors.store import Store
 
@@ -182,6 +182,23 @@ def test_llm_player_memory_prompts_and_costs_as_text(app_db: str) -> None:
     assert memory and memory[0]["content"].str.startswith("MEMORY-day").all()
     assert any(HOSTILE in t.value for t in at.text)  # statements as plain text
     assert not any("injected" in m or "javascript" in m for m in markdown_texts(at))
+
+
+def test_private_reasoning_only_in_its_players_panel(app_db: str) -> None:
+    """Alex's panel shows Alex's reasoning (as text, never markup); Bea's panel and every other page of
+    Bea's view show none of Alex's; the omniscient host sees everyone's."""
+    events = Store(app_db, create=False).load_events(LLM_GAME)
+    step = str(len(events) - 1)
+    at = start(app_db, game=LLM_GAME, page="Replay", pov="Alex", step=step)
+    table = next(d.value for d in at.dataframe if "kind" in d.value.columns and "text" in d.value.columns)
+    assert len(table) and table["text"].str.startswith(f"{REASONING}Alex-").all()
+    assert not any("injected" in m or "javascript" in m for m in markdown_texts(at))
+    at = start(app_db, game=LLM_GAME, page="Replay", pov="Bea", step=step)
+    shown = [str(d.value.to_dict()) for d in at.dataframe] + [t.value for t in at.text] + markdown_texts(at)
+    assert any(f"{REASONING}Bea-" in x for x in shown) and not any(f"{REASONING}Alex-" in x for x in shown)
+    at = start(app_db, game=LLM_GAME, page="Replay", step=step)
+    table = next(d.value for d in at.dataframe if "text" in d.value.columns and "player" in d.value.columns)
+    assert {"Alex", "Bea"} <= set(table["player"])
 
 
 def test_trust_page_follows_the_replay(app_db: str) -> None:

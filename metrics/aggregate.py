@@ -27,7 +27,7 @@ POOLED = "pooled_scenarios"
 COLUMNS = ("n", "games", "mean", "ci_low", "ci_high", "units", "chance")
 
 
-def _side_models(players: pd.DataFrame) -> pd.DataFrame:
+def side_models(players: pd.DataFrame) -> pd.DataFrame:
     """Per game: population and the model of each side (faithful, traitor, all) at the start, and of the
     model seats (``model_seats``: every seat when no seat is a model)."""
     p = pd.DataFrame(
@@ -56,7 +56,7 @@ def annotate(metrics: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.Da
     """The long metrics with the grouping columns of :data:`GROUPS` added."""
     games = frames["games"].set_index("game_id")
     players = frames["players"]
-    sides = _side_models(players)
+    sides = side_models(players)
     out = metrics.copy()
     gid = out["game_id"].to_numpy(dtype=object)
     out["scenario"] = games["scenario"].reindex(gid).to_numpy(dtype=object)

@@ -4,9 +4,11 @@ panel saying its n, every interval a seeded percentile bootstrap over games (met
 - ``win_rate``: each side's win rate per game (Faithful + Traitor = 1 in every game) by the side's model,
   with the chance level of the scenario's rules (metrics.chance) as a reference line;
 - ``accuracy``: FCR and IDR by population with their chance levels;
-- ``trust_over_days``: Faithful observers' trust in Traitors and in fellow Faithfuls, by day among the
-  games still running that day (n drawn under each day), and aligned on the game's last day;
-- ``calibration``: reliability of Faithful beliefs (observed share of Traitors per bin of P(traitor)).
+- ``trust_over_days``: Faithful observers' trust in Traitors and in fellow Faithfuls, per scenario and
+  population, by day among the games still running that day (their number drawn as bars), and aligned on
+  the game's last day;
+- ``calibration``: reliability of Faithful beliefs (observed share of Traitors per bin of P(traitor)), per
+  scenario and population.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from metrics.aggregate import bootstrap_ci, summarize
+from metrics.aggregate import bootstrap_ci, side_models, summarize
+from metrics.compute import CHANCE
 
 STYLE = {
     "pdf.fonttype": 42,
@@ -64,14 +67,31 @@ def _scenarios(frames: Mapping[str, pd.DataFrame]) -> list[str]:
     return sorted(frames["games"]["scenario"].dropna().astype(str).unique())
 
 
+def _with_chance(metrics: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``names`` and of the metrics holding their chance levels (for the summary's chance)."""
+    wanted = set(names) | {CHANCE[n][0] for n in names if n in CHANCE}
+    return metrics[metrics["metric"].isin(sorted(wanted))]
+
+
+def game_groups(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """Per game id: its panel label, ``scenario · population`` (population: the game's models)."""
+    games = frames["games"]
+    ids = games["game_id"].astype(object).to_numpy()
+    if len(frames["players"]):
+        pop = side_models(frames["players"])["population"].reindex(ids).fillna("?").astype(str).to_numpy()
+    else:
+        pop = np.full(len(ids), "?", dtype=object)
+    return pd.Series(games["scenario"].astype(str).to_numpy() + " · " + pop, index=ids)
+
+
 def win_rate_figure(
     frames: Mapping[str, pd.DataFrame], metrics: pd.DataFrame, n_boot: int = 1000, seed: int = 0
 ) -> Figure:
     """Per scenario: bars of the Faithful and the Traitor win rate per game (faithful_win, traitor_win,
     by the model of the side) with bootstrap 95% CIs, n games on each bar, and the chance level of the
-    scenario's rules as dashed lines."""
+    scenario's rules (uniformly random play) as a dashed segment on each bar."""
     table = summarize(
-        metrics[metrics["metric"].isin(["faithful_win", "traitor_win"])],
+        _with_chance(metrics, ["faithful_win", "traitor_win"]),
         frames,
         by=["model", "role"],
         n_boot=n_boot,
@@ -92,15 +112,15 @@ def win_rate_figure(
             x = np.arange(len(models)) + (i - 0.5) * width
             err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]).clip(min=0)
             ax.bar(x, rows["mean"], width, yerr=np.nan_to_num(err), capsize=3, label=role, color=COLORS[role])
-            for xi, (mean, n) in enumerate(zip(rows["mean"], rows["games"], strict=True)):
+            for xi, (mean, n, chance) in enumerate(
+                zip(rows["mean"], rows["games"], rows["chance"], strict=True)
+            ):
                 if np.isfinite(mean):
                     ax.text(x[xi], 0.02, f"{int(n)}", ha="center", va="bottom", fontsize=6, color="white")
-            chance = rows["chance"].dropna()
-            if len(chance):
-                ax.axhline(
-                    float(chance.mean()), color=COLORS[role], **{**CHANCE_STYLE, "color": COLORS[role]}
-                )
+                if np.isfinite(chance):
+                    ax.hlines(chance, x[xi] - width / 2, x[xi] + width / 2, **CHANCE_STYLE)
         ax.set_xticks(np.arange(len(models)), models, rotation=20 if len(models) > 3 else 0)
+        ax.set_xlim(-0.6, len(models) - 0.4)
         ax.set_ylim(0, 1)
         ax.set_ylabel("win rate (per game)")
         ax.set_title(f"{scenario} (n = {games} games; dashed: chance)", fontsize=8)
@@ -115,7 +135,7 @@ def accuracy_figure(
     each bar's chance level (uniformly random voters and top suspects on the same round tables) as a
     dashed segment."""
     table = summarize(
-        metrics[metrics["metric"].isin(["FCR", "IDR"])], frames, by=["population"], n_boot=n_boot, seed=seed
+        _with_chance(metrics, ["FCR", "IDR"]), frames, by=["population"], n_boot=n_boot, seed=seed
     )
     scenarios = sorted(table["scenario"].astype(str).unique()) or _scenarios(frames)
     fig, axes = _panels(len(scenarios), 3.4, 2.6)
@@ -139,6 +159,7 @@ def accuracy_figure(
                 if np.isfinite(n):
                     ax.text(x[xi], 0.02, f"{int(n)}", ha="center", va="bottom", fontsize=6, color="white")
         ax.set_xticks(np.arange(len(pops)), pops, rotation=20 if len(pops) > 3 else 0)
+        ax.set_xlim(-0.6, len(pops) - 0.4)
         ax.set_ylim(0, 1)
         ax.set_ylabel("share on a Traitor")
         ax.set_title(f"{scenario} (bars: n games; dashed: chance)", fontsize=8)
@@ -163,25 +184,21 @@ def _faithful_trust(beliefs: pd.DataFrame) -> pd.DataFrame:
 
 def trust_over_days(
     beliefs: pd.DataFrame,
-    games: pd.DataFrame | None = None,
+    groups: pd.Series | None = None,
     align: str = "start",
     n_boot: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Faithful observers' mean trust in Traitors and in Faithfuls per day: scenario, x (the day, or with
-    ``align="end"`` the days before the game's last day with beliefs: 0 = its last day), target_role,
-    mean, ci_low, ci_high (percentile bootstrap over the games with reports that day) and games (their
-    number: with ``align="start"`` the games still running that day)."""
-    cols = ["scenario", "x", "target_role", "mean", "ci_low", "ci_high", "games"]
+    """Faithful observers' mean trust in Traitors and in Faithfuls per day: group (the label of the games,
+    ``groups`` by game id, e.g. :func:`game_groups`; "all" without), x (the day, or with ``align="end"``
+    the days before the game's last day with beliefs: 0 = its last day), target_role, mean, ci_low, ci_high
+    (percentile bootstrap over the games with reports that day) and games (their number: with
+    ``align="start"`` the games still running that day)."""
+    cols = ["group", "x", "target_role", "mean", "ci_low", "ci_high", "games"]
     per_game = _faithful_trust(beliefs)
     if per_game.empty:
         return pd.DataFrame(columns=cols)
-    scenario = (
-        games.set_index(games["game_id"].astype(object))["scenario"].astype(object)
-        if games is not None
-        else pd.Series(dtype=object)
-    )
-    per_game["scenario"] = per_game["game_id"].map(scenario).fillna("all")
+    per_game["group"] = per_game["game_id"].map(groups).fillna("all") if groups is not None else "all"
     if align == "end":
         last = per_game.groupby("game_id")["day"].transform("max")
         per_game["x"] = last - per_game["day"]
@@ -190,7 +207,7 @@ def trust_over_days(
     else:
         raise ValueError(f"align: {align!r}, choose start or end")
     rows = []
-    for key, part in per_game.groupby(["scenario", "x", "target_role"], sort=True):
+    for key, part in per_game.groupby(["group", "x", "target_role"], sort=True):
         values = part["trust"].to_numpy(dtype=float)
         low, high = _ci(values, n_boot, seed, (align, *key))
         rows.append((*key, values.mean(), low, high, len(values)))
@@ -198,64 +215,64 @@ def trust_over_days(
 
 
 def trust_figure(
-    beliefs: pd.DataFrame, games: pd.DataFrame | None = None, n_boot: int = 1000, seed: int = 0
+    beliefs: pd.DataFrame, groups: pd.Series | None = None, n_boot: int = 1000, seed: int = 0
 ) -> Figure:
-    """Per scenario, two panels: Faithful trust in Traitors vs in fellow Faithfuls by day (only the games
-    running that day; their number under each day), and aligned on each game's last day."""
-    start = trust_over_days(beliefs, games, "start", n_boot, seed)
-    end = trust_over_days(beliefs, games, "end", n_boot, seed)
-    scenarios = sorted(start["scenario"].astype(str).unique()) or ["all"]
-    fig, axes = _panels(2 * len(scenarios), 3.2, 2.6, columns=2)
-    for i, scenario in enumerate(scenarios):
+    """Per scenario and population, two panels: Faithful trust in Traitors vs in fellow Faithfuls by day
+    (only the games running that day, whose number the grey bars give on the right axis), and aligned on
+    each game's last day (likewise)."""
+    start = trust_over_days(beliefs, groups, "start", n_boot, seed)
+    end = trust_over_days(beliefs, groups, "end", n_boot, seed)
+    labels = sorted(start["group"].astype(str).unique()) or ["all"]
+    fig, axes = _panels(2 * len(labels), 3.2, 2.4, columns=2)
+    for i, label in enumerate(labels):
         for ax, table, align in ((axes[2 * i], start, "start"), (axes[2 * i + 1], end, "end")):
-            part = table[table["scenario"] == scenario]
+            part = table[table["group"] == label]
+            counts = part.groupby("x")["games"].max()
+            n = int(counts.max()) if len(counts) else 0
+            bars = ax.twinx()
+            bars.bar(counts.index, counts.to_numpy(), width=0.8, color="grey", alpha=0.15)
+            bars.set_ylim(0, max(n, 1) * 3)
+            bars.set_ylabel("games", color="grey", fontsize=6)
+            bars.tick_params(axis="y", colors="grey", labelsize=6)
+            bars.spines["right"].set_visible(True)
+            ax.set_zorder(bars.get_zorder() + 1)
+            ax.patch.set_visible(False)
             for role, line in part.groupby("target_role"):
                 color = COLORS.get(str(role))
                 ax.plot(line["x"], line["mean"], marker="o", ms=2.5, color=color, label=f"in {role}s")
                 ax.fill_between(line["x"], line["ci_low"], line["ci_high"], color=color, alpha=0.2)
-            counts = part.groupby("x")["games"].max()
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            if len(counts):
-                ticks = counts.index.to_numpy()
-                step = max(1, len(ticks) // 8)
-                ax.set_xticks(ticks[::step], [f"{x}\n{n}" for x, n in counts.iloc[::step].items()])
             if align == "start":
-                ax.set_xlabel("day\nn games running that day")
-                ax.set_title(f"{scenario}: by day", fontsize=8)
+                ax.set_xlabel("day (bars: games running that day)")
+                ax.set_title(f"{label}: by day (n = {n} games)", fontsize=7)
             else:
-                ax.set_xlabel("days before the game's last day\nn games")
+                ax.set_xlabel("days before the game's last day")
                 ax.invert_xaxis()
-                ax.set_title(f"{scenario}: aligned on the end", fontsize=8)
+                ax.set_title(f"{label}: aligned on the end (n = {n} games)", fontsize=7)
             ax.set_ylabel("Faithful trust (1 − P(traitor))")
             ax.set_ylim(0, 1)
-    axes[0].legend(frameon=False, fontsize=7)
+    axes[0].legend(frameon=False, fontsize=7, loc="lower left")
     return fig
 
 
 def calibration_table(
-    beliefs: pd.DataFrame,
-    games: pd.DataFrame | None = None,
-    bins: int = 10,
-    n_boot: int = 1000,
-    seed: int = 0,
+    beliefs: pd.DataFrame, groups: pd.Series | None = None, bins: int = 10, n_boot: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
-    """Reliability of Faithful beliefs per scenario and bin of P(traitor): scenario, bin_low, bin_high,
-    mean_p, observed (share of Traitors), ci_low, ci_high (bootstrap over games, each game's reports in
-    the bin resampled together), reports and games."""
-    cols = ["scenario", "bin_low", "bin_high", "mean_p", "observed", "ci_low", "ci_high", "reports", "games"]
+    """Reliability of Faithful beliefs per group (``groups`` by game id, :func:`game_groups`; "all"
+    without) and bin of P(traitor): group, bin_low, bin_high, mean_p, observed (share of Traitors), ci_low,
+    ci_high (bootstrap over games, each game's reports in the bin resampled together), reports and games."""
+    cols = ["group", "bin_low", "bin_high", "mean_p", "observed", "ci_low", "ci_high", "reports", "games"]
     f = beliefs[(beliefs["observer_role"] == "faithful") & beliefs["target_role"].notna()]
     if f.empty:
         return pd.DataFrame(columns=cols)
     p = f["p_traitor"].to_numpy(dtype=float)
     gid = f["game_id"].astype(object).to_numpy()
-    scenario = (
-        games.set_index(games["game_id"].astype(object))["scenario"].astype(object).reindex(gid).to_numpy()
-        if games is not None
-        else np.full(len(f), "all", dtype=object)
+    label = (
+        groups.reindex(gid).to_numpy(dtype=object) if groups is not None else np.full(len(f), "all", object)
     )
     data = pd.DataFrame(
         {
-            "scenario": pd.Series(scenario, dtype=object).fillna("all").to_numpy(),
+            "group": pd.Series(label, dtype=object).fillna("all").to_numpy(),
             "bin": np.minimum((p * bins).astype(int), bins - 1),
             "p": p,
             "y": (f["target_role"] == "traitor").to_numpy(dtype=float),
@@ -263,41 +280,30 @@ def calibration_table(
         }
     )
     rows = []
-    rng_seed = seed
-    for (sc, b), part in data.groupby(["scenario", "bin"], sort=True):
+    for (group, b), part in data.groupby(["group", "bin"], sort=True):
         clusters = pd.factorize(part["game"])[0]
-        rng = np.random.default_rng([rng_seed, zlib.crc32(repr((sc, b)).encode())])
+        rng = np.random.default_rng([seed, zlib.crc32(repr((group, b)).encode())])
         low, high = bootstrap_ci(part["y"].to_numpy(), n_boot, rng, clusters=clusters)
+        mean_p, observed = part["p"].mean(), part["y"].mean()
         rows.append(
-            (
-                sc,
-                b / bins,
-                (b + 1) / bins,
-                part["p"].mean(),
-                part["y"].mean(),
-                low,
-                high,
-                len(part),
-                clusters.max() + 1,
-            )
+            (group, b / bins, (b + 1) / bins, mean_p, observed, low, high, len(part), clusters.max() + 1)
         )
     return pd.DataFrame(rows, columns=cols)
 
 
 def calibration_figure(
-    beliefs: pd.DataFrame,
-    games: pd.DataFrame | None = None,
-    bins: int = 10,
-    n_boot: int = 1000,
-    seed: int = 0,
+    beliefs: pd.DataFrame, groups: pd.Series | None = None, bins: int = 10, n_boot: int = 1000, seed: int = 0
 ) -> Figure:
-    """Per scenario: reliability diagram of Faithful beliefs with bootstrap 95% CIs (marker size ∝
-    reports in the bin; n reports and games in the title)."""
-    table = calibration_table(beliefs, games, bins, n_boot, seed)
-    scenarios = sorted(table["scenario"].astype(str).unique()) or ["all"]
-    fig, axes = _panels(len(scenarios), 2.8, 2.8)
-    for ax, scenario in zip(axes, scenarios, strict=False):
-        part = table[table["scenario"] == scenario]
+    """Per scenario and population: reliability diagram of Faithful beliefs with bootstrap 95% CIs (marker
+    size ∝ reports in the bin; n reports and games in the title; dashed: perfect calibration)."""
+    table = calibration_table(beliefs, groups, bins, n_boot, seed)
+    labels = sorted(table["group"].astype(str).unique()) or ["all"]
+    fig, axes = _panels(len(labels), 2.8, 2.8)
+    f = beliefs[beliefs["observer_role"] == "faithful"]
+    ids = pd.Series(pd.unique(f["game_id"].astype(object)))
+    per_label = ids.map(groups).fillna("all").value_counts() if groups is not None else {"all": len(ids)}
+    for ax, label in zip(axes, labels, strict=False):
+        part = table[table["group"] == label]
         ax.plot([0, 1], [0, 1], **CHANCE_STYLE)
         if len(part):
             size = 8 + 50 * part["reports"] / part["reports"].max()
@@ -307,22 +313,12 @@ def calibration_figure(
             ax.errorbar(part["mean_p"], part["observed"], yerr=err, color=COLORS["traitor"], lw=1, capsize=2)
             ax.scatter(part["mean_p"], part["observed"], s=size, color=COLORS["traitor"], zorder=3)
         reports = int(part["reports"].sum()) if len(part) else 0
-        n_games = _games_with_reports(beliefs, games, scenario)
-        ax.set_title(f"{scenario} (n = {reports} reports, {n_games} games)", fontsize=8)
+        ax.set_title(f"{label} (n = {reports:,} reports, {int(per_label.get(label, 0))} games)", fontsize=7)
         ax.set_xlabel("reported P(traitor)")
         ax.set_ylabel("observed share of Traitors")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
     return fig
-
-
-def _games_with_reports(beliefs: pd.DataFrame, games: pd.DataFrame | None, scenario: str) -> int:
-    f = beliefs[beliefs["observer_role"] == "faithful"]
-    ids = pd.unique(f["game_id"].astype(object))
-    if games is None:
-        return len(ids)
-    of = games.set_index(games["game_id"].astype(object))["scenario"].astype(object)
-    return int((of.reindex(ids) == scenario).sum())
 
 
 def write_figures(
@@ -335,12 +331,12 @@ def write_figures(
 ) -> list[Path]:
     """Write the figures ``names`` (default all four) as PNG and PDF into ``out_dir``."""
     paths: list[Path] = []
-    games = frames["games"]
+    groups = game_groups(frames)
     draw = {
         "win_rate": lambda: win_rate_figure(frames, metrics, n_boot, seed),
         "accuracy": lambda: accuracy_figure(frames, metrics, n_boot, seed),
-        "trust_over_days": lambda: trust_figure(frames["beliefs"], games, n_boot, seed),
-        "calibration": lambda: calibration_figure(frames["beliefs"], games, n_boot=n_boot, seed=seed),
+        "trust_over_days": lambda: trust_figure(frames["beliefs"], groups, n_boot, seed),
+        "calibration": lambda: calibration_figure(frames["beliefs"], groups, n_boot=n_boot, seed=seed),
     }
     with matplotlib.rc_context(STYLE):
         for name in names:

@@ -158,3 +158,48 @@ def test_cluster_bootstrap_resamples_whole_games() -> None:
     )
     games = bootstrap_ci(np.array([0.0, 1.0]), 500, np.random.default_rng(5))
     assert rows == games
+
+
+def test_summaries_are_per_scenario_unless_pooled_on_request(tmp_path: Path) -> None:
+    from traitors.events import GameCreated
+
+    other = [
+        e.model_copy(update={"scenario": "other"}) if isinstance(e, GameCreated) else e
+        for e in hand_log("g2")
+    ]
+    frames = load_frames(hand_store(tmp_path, hand_log("g1"), other))
+    long = compute_metrics(frames)
+    table = summarize(long, frames, by=["model"], n_boot=50)
+    assert set(table["scenario"]) == {"hand", "other"} and table.attrs["pooled_scenarios"] == []
+    fcr = table[table["metric"] == "FCR"].set_index("scenario")
+    assert (fcr["games"] == 1).all() and fcr.loc["hand", "chance"] == pytest.approx(0.45)  # T / (N − 1)
+    wins = table[table["metric"].isin(["faithful_win", "traitor_win"])].set_index(["scenario", "metric"])
+    assert wins.loc[("hand", "traitor_win"), "chance"] == pytest.approx(
+        1 - wins.loc[("hand", "faithful_win"), "chance"]
+    )
+    pooled = summarize(long, frames, by=["model"], n_boot=50, pool_scenarios=True)
+    assert "scenario" not in pooled.columns and pooled.attrs["pooled_scenarios"] == ["hand", "other"]
+    assert "pooled over the scenarios hand, other" in summary_latex(pooled)
+    assert "pooled" not in summary_latex(table)
+
+
+def test_win_rates_per_game_sum_to_one(two_games) -> None:
+    _, metrics, _ = two_games
+    wide = metrics[metrics["metric"].isin(["faithful_win", "traitor_win"])].pivot(
+        index="game_id", columns="metric", values="value"
+    )
+    assert ((wide["faithful_win"] + wide["traitor_win"]) == 1).all()
+
+
+def test_trust_over_days_counts_the_games_alive_with_bootstrap_intervals(tmp_path: Path) -> None:
+    from metrics.figures import game_groups, trust_over_days
+
+    short = [e for e in hand_log("g2") if e.day <= 1]  # a prefix: the log up to the end of night 1
+    frames = load_frames(hand_store(tmp_path, hand_log("g1"), short))  # g2 stops after day 1
+    groups = game_groups(frames)
+    assert set(groups) == {"hand · m1"}
+    start = trust_over_days(frames["beliefs"], groups, "start", n_boot=100)
+    assert start.groupby("x")["games"].max().to_dict() == {1: 2, 2: 1}  # only g1 runs on day 2
+    assert ((start["ci_low"] <= start["mean"] + 1e-12) & (start["mean"] <= start["ci_high"] + 1e-12)).all()
+    end = trust_over_days(frames["beliefs"], groups, "end", n_boot=100)
+    assert end.groupby("x")["games"].max().to_dict() == {0: 2, 1: 1}  # every game has a last day

@@ -17,7 +17,18 @@ from traitors import runner
 from traitors.human import UK_SHOW_DIR, import_show
 from traitors.store import Store
 
-METRICS = ("FCR", "FAS", "TAS", "VSF", "betrayal", "influence", "DES", "BRR")
+METRICS = (
+    "FCR",
+    "FCR_vs_chance",
+    "FAS",
+    "TAS",
+    "VSF",
+    "betrayal",
+    "outcome_agreement",
+    "DES",
+    "DES_pivotal",
+    "BRR",
+)
 
 
 def build(url: str, games: int) -> None:

@@ -95,8 +95,8 @@ def degraded_note(count: int, hint: bool = True) -> str:
     games = "game" if count == 1 else "games"
     note = (
         f"{count} degraded {games} (fallbacks made more of the model seats' decisions than the run "
-        "allowed, 10% by default) left out of the outcome metrics (TSR, FSR, traitor_win, win, survived, "
-        "Elo)"
+        "allowed, 10% by default) left out of the outcome metrics (TSR, FSR, traitor_win, faithful_win, win, "
+        "survived, Elo)"
     )
     return note + ("; --include-fallbacks counts them" if hint else "")
 

@@ -2,11 +2,12 @@
 comparisons of two conditions that share seeds.
 
 Grouping columns available for every row: ``game_id, scenario, seed, population`` (the game's models,
-sorted and joined by '+'), ``role`` and ``model``. For a player-level row (win, survived, influence) role
-and model are the player's (role = the side they ended on); for a game-level row role is the side the
-metric scores (:data:`metrics.compute.METRICS`) and model that side's model ('mixed' when its players use
-several models; side 'all' uses every player). A metric of the model seats (fallback_rate) has role 'all'
-and the model of the seats played by a model (every seat's when none is).
+sorted and joined by '+'), ``role`` and ``model``. For a player-level row (win, survived,
+outcome_agreement) role and model are the player's (role = the side they ended on); for a game-level
+row role is the side the metric scores (:data:`metrics.compute.METRICS`) and model that side's model
+('mixed' when its players use several models; side 'all' uses every player). A metric of the model seats
+(fallback_rate) has role 'all' and the model of the seats played by a model (every seat's when none is).
+Summaries are always per scenario unless pooling is asked for.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Rows: ``game_id, metric, value, n, player``. Game-level metrics have one row per game and metric
 (``player`` missing; ``value`` NaN with ``n = 0`` when undefined); player-level metrics (win, survived,
-influence) have one row per player of the games where they are defined. :data:`METRICS` says for each
-metric whose behaviour it measures (the side used when grouping by role or model) and its range.
+outcome_agreement) have one row per player of the games where they are defined. :data:`METRICS` says for
+each metric whose behaviour it measures (the side used when grouping by role or model) and its range;
+:data:`CHANCE` which metric holds its chance level. Vote metrics are per round table (metrics.paper).
 Fallbacks' decisions and degraded games' outcomes are left out by default (metrics.provenance).
 """
 

@@ -1,8 +1,8 @@
-"""Vectorised building blocks shared by the metric modules: integer keys, per-day shares averaged per game,
-agreement (mode share) per group, and the long rows every metric ends as.
+"""Vectorised building blocks shared by the metric modules: integer keys, (game, round table) unit keys and
+shares per unit averaged per game, agreement (mode share) per group, and the long rows every metric ends as.
 
 Every per-game result is a pair of arrays aligned with ``frames["games"]``: ``value`` (NaN where
-undefined) and ``n`` (how many days/units/players the value is a mean over; 0 where undefined).
+undefined) and ``n`` (how many round tables/units/players the value is a mean over; 0 where undefined).
 """
 
 from __future__ import annotations
@@ -46,15 +46,6 @@ def unit_mean(unit: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     uniq, inverse = np.unique(unit, return_inverse=True)
     count = np.bincount(inverse)
     return uniq, np.bincount(inverse, weights=np.asarray(x, dtype=float)) / count
-
-
-def daily_share(g: np.ndarray, day: np.ndarray, hit: np.ndarray, n_games: int) -> PerGame:
-    """Share of ``hit`` rows per (game, day), averaged over the game's days that have rows."""
-    if len(g) == 0:
-        return np.full(n_games, np.nan), np.zeros(n_games, dtype=np.int64)
-    span = int(day.max()) + 1
-    units, share = unit_mean(g.astype(np.int64) * span + day, hit)
-    return per_game_mean(units // span, share, n_games)
 
 
 def mode_share(

@@ -5,7 +5,7 @@ Python API::
     from metrics import load_frames, compute_metrics, summarize
     frames = load_frames("sqlite:///traitors.db", {"scenario": "paper"})   # dict of DataFrames (§4)
     long = compute_metrics(frames)              # game_id, metric, value, n, player
-    table = summarize(long, frames, by=["model", "role"])   # n, mean, ci_low, ci_high, units
+    table = summarize(long, frames, by=["model", "role"])   # per scenario: n, games, mean, CI, units, chance
 
 For the CLI (``traitors metrics`` and ``traitors export``):
 
@@ -15,8 +15,9 @@ For the CLI (``traitors metrics`` and ``traitors export``):
 Metrics count only the seats' own decisions by default: ``decided_by == "fallback"`` rows are left out and
 degraded games stay out of the outcomes; ``fallbacks=True`` counts them (metrics.provenance).
 
-Definitions: DESIGN.md §5 and docs/metrics.md. This package reads the store only; it never imports the
-engine loop, the CLI or the agents.
+Vote metrics are per round table (``rounds``), belief metrics use Faithful observers, and chance levels
+(metrics.chance) come with FCR, IDR and the win rates. Definitions: DESIGN.md §5 and docs/metrics.md.
+This package reads the store only; it never imports the engine loop, the CLI or the agents.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 
 from metrics.aggregate import annotate, bootstrap_ci, paired_compare, summarize
 from metrics.beliefs import calibration
+from metrics.chance import Rules, faithful_win_probability
 from metrics.compute import METRICS, MetricInfo, compute_metrics
 from metrics.elo import elo_ratings
 from metrics.export import FORMATS, degraded_note, export, latex_escape, read_table, summary_latex
@@ -45,6 +47,7 @@ __all__ = [
     "Filters",
     "Frames",
     "MetricInfo",
+    "Rules",
     "annotate",
     "bootstrap_ci",
     "calibration",
@@ -54,6 +57,7 @@ __all__ = [
     "empty_frames",
     "export",
     "export_all",
+    "faithful_win_probability",
     "is_model_spec",
     "latex_escape",
     "load_frames",

@@ -13,7 +13,7 @@ from agents.models.factory import build_model
 from traitors.config import parse_scenario
 from traitors.decisions import validate_decision
 from traitors.engine import Game
-from traitors.events import DecisionFallback, ModelCall, PlayerInfo, Statement, VoteCast
+from traitors.events import DecisionFallback, DecisionReasoning, ModelCall, PlayerInfo, Statement, VoteCast
 from traitors.provenance import fallback_share
 from traitors.store import Store
 
@@ -65,6 +65,9 @@ def test_smollm2_plays_a_legal_game(tmp_path) -> None:
     assert all(e.source == "agent" for e in fallbacks)  # the engine never had to abstain
     share = fallback_share(state.events)
     assert share.fallbacks == len(fallbacks)  # each heuristic fallback is marked on its decision, explained
+    assert share.rate is not None and share.rate <= 0.05, fallbacks  # decisions made by the model: >= 95%
+    thoughts = [e for e in state.events if isinstance(e, DecisionReasoning)]
+    assert len(thoughts) >= 0.9 * (share.decisions - share.fallbacks)  # the model decisions' reasoning
     calls = [e for e in state.events if isinstance(e, ModelCall)]
     assert calls and all(c.model == "local" for c in calls)
     assert {c.route for c in calls} == {"json_schema"}

@@ -337,5 +337,5 @@ def _decision(kind: str, options: tuple[str, ...], value: BaseModel) -> Decision
             else None
         )
     if kind == "belief":
-        return Decision(beliefs={name: float(data[name]) for name in options})
+        return Decision(beliefs={name: data[name] / 100 for name in options})  # whole percents
     return Decision(choice=data["choice"])

@@ -4,8 +4,9 @@ Every schema starts with a private ``reasoning`` field when ``reasoning`` > 0 (i
 then name fields, as enums (``Literal``) of the legal names; free text is capped with ``max_length``. The
 wire schema is strict-mode friendly (every field required, no extra keys); it keeps ``maxLength`` for
 grammar-constrained local models, which hosted backends strip. Lengths are enforced here too, by
-truncation, when parsing. The optional fields (``reasoning``, ``notes``) never cost a valid choice: a bad
-or missing one is left empty, and a reply cut short keeps the fields it completed.
+truncation, when parsing; beliefs are whole percents. The optional fields (``reasoning``, ``notes``)
+never cost a valid choice: a bad or missing one is left empty, and a reply cut short keeps the fields it
+completed.
 """
 
 from __future__ import annotations
@@ -69,13 +70,16 @@ def speech_model(options: tuple[str, ...], max_chars: int, reasoning: int = 0) -
     )
 
 
+def _percents(options: tuple[str, ...]) -> dict[str, Any]:
+    """One required whole-percent field (0 to 100) per named player: an integer range, which grammar-
+    constrained local models are held to (llama.cpp does not bound floating-point numbers)."""
+    return {f"p{i}": (int, Field(..., ge=0, le=100, alias=name)) for i, name in enumerate(options)}
+
+
 @lru_cache(maxsize=512)
 def belief_model(options: tuple[str, ...], reasoning: int = 0) -> type[BaseModel]:
-    """P(traitor) in [0, 1] for each named player (one required field per name)."""
-    fields: dict[str, Any] = {
-        f"p{i}": (float, Field(..., ge=0.0, le=1.0, alias=name)) for i, name in enumerate(options)
-    }
-    return create_model("Beliefs", __base__=_Strict, **_thinking(reasoning), **fields)
+    """P(traitor) in whole percent for each named player (one required field per name)."""
+    return create_model("Beliefs", __base__=_Strict, **_thinking(reasoning), **_percents(options))
 
 
 #: Keys of the belief-and-vote answer besides the players' names.
@@ -84,11 +88,9 @@ BELIEF_VOTE_KEYS = ("reasoning", "vote", "notes")
 
 @lru_cache(maxsize=512)
 def belief_vote_model(options: tuple[str, ...], notes: int = 0, reasoning: int = 0) -> type[BaseModel]:
-    """P(traitor) for each named player, then the first banishment vote among them (``vote``), then the
-    day's private notes (``notes``, when ``notes`` > 0: their cap)."""
-    fields: dict[str, Any] = {
-        f"p{i}": (float, Field(..., ge=0.0, le=1.0, alias=name)) for i, name in enumerate(options)
-    }
+    """P(traitor) in whole percent for each named player, then the first banishment vote among them
+    (``vote``), then the day's private notes (``notes``, when ``notes`` > 0: their cap)."""
+    fields = _percents(options)
     fields["vote"] = (_names(options), ...)
     if notes > 0:
         fields["notes"] = (str, Field(..., max_length=notes))
@@ -157,9 +159,10 @@ def _fit_name(value: Any, legal: tuple[str, ...]) -> Any:
 
 
 def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tuple[BaseModel | None, str]:
-    """Validate an answer leniently: names matched case-insensitively, text truncated to its cap,
-    percentages scaled to probabilities, a bad optional field (:data:`OPTIONAL`) left empty, the completed
-    fields of a reply cut short kept. Returns ``(value, "")`` or ``(None, one-line reason)``."""
+    """Validate an answer leniently: names matched case-insensitively, text truncated to its cap, beliefs
+    read as whole percents (``"30%"``, 30.4 and a probability 0.3 are all 30), a bad optional field
+    (:data:`OPTIONAL`) left empty, the completed fields of a reply cut short kept. Returns ``(value, "")``
+    or ``(None, one-line reason)``."""
     raw = data if data is not None else extract_json(text)
     if raw is None:
         raw = salvage(text)
@@ -175,8 +178,7 @@ def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tup
         value = [_fit_name(v, legal) for v in value] if isinstance(value, list) else _fit_name(value, legal)
         if field is not None and field.alias:
             key = field.alias
-            if isinstance(value, int | float) and 1 < value <= 100:
-                value = value / 100
+            value = _percent(value)
         if isinstance(value, str):
             cap = next(
                 (m.max_length for m in (field.metadata if field else ()) if hasattr(m, "max_length")), None
@@ -198,6 +200,21 @@ def parse(model: type[BaseModel], data: dict[str, Any] | None, text: str) -> tup
             else ""
         )
         return None, f"{where}: {first['msg']}{got}"[:300]
+
+
+def _percent(value: Any) -> Any:
+    """A belief as a whole percent: ``"30%"`` and 30.4 → 30, a probability such as 0.3 → 30; anything
+    else as given (validation names it)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            value = float(value.strip().rstrip("%"))
+        except ValueError:
+            return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and 0 <= value <= 1 and not value.is_integer():
+        value *= 100
+    return round(value) if value == value and abs(value) != float("inf") else value
 
 
 def _legal(annotation: Any) -> tuple[str, ...]:

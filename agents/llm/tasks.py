@@ -92,7 +92,9 @@ def task_text(
         )
         label = "your endgame vote"
     else:  # belief
-        text = "Give each player among the options your probability (0 to 1) that they are a Traitor."
+        text = (
+            "Give each player among the options the chance, in percent (0 to 100), that they are a Traitor."
+        )
         label = "the players to rate"
     text += extra
     if reasoning:

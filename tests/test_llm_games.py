@@ -184,12 +184,12 @@ def test_langchain_spec_through_the_runner(openai_env: FakeOpenAI, tmp_path) -> 
 
 
 def test_phase_calls_run_concurrently(monkeypatch, tmp_path) -> None:
-    with FakeOpenAI(latency=0.15) as srv:
+    with FakeOpenAI(latency=0.3) as srv:  # long enough that a loaded machine sends all before one answers
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         scenario = {**SMALL, "max_days": 1, "recruitment": {"enabled": False}}
         play(Store(f"sqlite:///{tmp_path / 'c.db'}"), scenario=scenario)
-        assert srv.max_inflight >= 7  # seven voters at once
+        assert srv.max_inflight >= 7  # seven belief reports (each with its first vote) at once
 
 
 def test_scenario_models_per_seat(openai_env: FakeOpenAI, tmp_path) -> None:

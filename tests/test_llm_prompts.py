@@ -13,7 +13,16 @@ import pytest
 from agents.heuristic import HeuristicAgent
 from agents.llm import LLMAgent, persona_for
 from agents.llm.prompts import NAMES, earlier_record, mentioned, say
-from agents.llm.schemas import belief_model, choice_model, parse, speech_model, vote_notes_model, wire_schema
+from agents.llm.schemas import (
+    belief_model,
+    belief_vote_model,
+    choice_model,
+    ordered,
+    parse,
+    speech_model,
+    vote_notes_model,
+    wire_schema,
+)
 from agents.llm.tasks import build_messages, task_text
 from agents.models.base import Completion, ModelError, ModelRequest, count_tokens
 from agents.random_agent import RandomAgent
@@ -332,3 +341,33 @@ def test_a_bad_optional_field_never_costs_a_valid_choice() -> None:
     assert value is not None and value.choice == "Bea" and value.reasoning == 'Cal said "Bea": odd'
     value, problem = parse(model, None, '{"reasoning": "hm", "cho')
     assert value is None and problem.startswith("choice: Field required")
+
+
+def test_schemas_follow_the_players_option_order_and_beliefs_are_whole_percents() -> None:
+    """The schema sent lists names in the order the task shows them (reasoning first, other fields in
+    place); beliefs are integers 0-100 (a range local grammars enforce), read leniently."""
+    opts = ("Cal", "Alex", "Bea")
+    model = belief_vote_model(tuple(sorted(opts)), 300, 120)
+    sent = ordered(wire_schema(model), opts)
+    assert (
+        list(sent["properties"]) == ["reasoning", "Cal", "Alex", "Bea", "vote", "notes"] == sent["required"]
+    )
+    assert sent["properties"]["vote"]["enum"] == list(opts) and wire_schema(model)["properties"]["vote"][
+        "enum"
+    ] == ["Alex", "Bea", "Cal"]
+    assert sent["properties"]["Cal"] == {"maximum": 100, "minimum": 0, "type": "integer"}
+    value, problem = parse(
+        model, {"reasoning": "r", "Cal": "30%", "alex": 0.25, "Bea": 99.6, "vote": "bea", "notes": ""}, ""
+    )
+    assert problem == "" and value.model_dump(by_alias=True) | {} == {
+        "reasoning": "r",
+        "Cal": 30,
+        "Alex": 25,
+        "Bea": 100,
+        "vote": "Bea",
+        "notes": "",
+    }
+    value, problem = parse(
+        model, {"reasoning": "r", "Cal": -3, "Alex": 5, "Bea": 5, "vote": "Bea", "notes": ""}, ""
+    )
+    assert value is None and problem.startswith("Cal: Input should be greater than or equal to 0")

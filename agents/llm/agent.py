@@ -172,11 +172,14 @@ class LLMAgent:
         model: type[BaseModel],
         seed: int,
         max_tokens: int,
+        order: tuple[str, ...] = (),
     ) -> tuple[BaseModel | None, _Records, str]:
         """A validated answer in ``model``'s shape (or ``None``), the records of every call made, and why
-        the last answer was unusable (empty when it was used)."""
+        the last answer was unusable (empty when it was used); ``order``: the options' order in the schema
+        sent (as the task lists them)."""
         messages, records = self._messages(view, task), []
         schema = schemas.wire_schema(model)
+        schema = schemas.ordered(schema, order) if order else schema
         corrections, cut_once, problem = 0, False, ""
         while True:
             request = self._request(
@@ -227,6 +230,7 @@ class LLMAgent:
             if planned is not None:
                 return planned
         opts = shuffled(request.options, seed)  # no seat is always first; stable on a re-run
+        canon = tuple(sorted(request.options))  # models built once per option set; sent in ``opts`` order
         notes = self.reflective == "vote"
         together = (
             kind == "belief"
@@ -234,24 +238,24 @@ class LLMAgent:
             and not set(opts) & set(schemas.BELIEF_VOTE_KEYS)
         )
         if kind == "speak":
-            shape = schemas.speech_model(opts, request.max_chars, think)
+            shape = schemas.speech_model(canon, request.max_chars, think)
             tokens, task = request.max_chars // 3 + 30, task_text(view, request, opts, think)
         elif together:
             extra = VOTE_TASK + (NOTES_TASK if notes else "")
-            shape = schemas.belief_vote_model(opts, 300 if notes else 0, think)
+            shape = schemas.belief_vote_model(canon, 300 if notes else 0, think)
             tokens = 12 * len(opts) + 40 + (100 if notes else 0)
             task = task_text(view, request, opts, think, extra)
         elif kind == "belief":
-            shape, tokens = schemas.belief_model(opts, think), 12 * len(opts) + 16
+            shape, tokens = schemas.belief_model(canon, think), 12 * len(opts) + 16
             task = task_text(view, request, opts, think)
         elif kind == "vote" and request.ballot == 1 and notes:
-            shape, tokens = schemas.vote_notes_model(opts, reasoning=think), 24 + 100
+            shape, tokens = schemas.vote_notes_model(canon, reasoning=think), 24 + 100
             task = task_text(view, request, opts, think, NOTES_TASK)
         else:
-            shape, tokens = schemas.choice_model(opts, think), 24
+            shape, tokens = schemas.choice_model(canon, think), 24
             task = task_text(view, request, opts, think)
         purpose = "channel" if kind == "speak" and request.channel == "traitors" else kind
-        value, records, problem = await self.ask(view, purpose, task, shape, seed, self.limit(tokens))
+        value, records, problem = await self.ask(view, purpose, task, shape, seed, self.limit(tokens), opts)
         notes_text = " ".join(str(getattr(value, "notes", "")).split())
         if notes_text:
             await self.notes.put(view.game_id, view.me, view.day, notes_text)

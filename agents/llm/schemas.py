@@ -118,6 +118,32 @@ def wire_schema(model: type[BaseModel]) -> dict[str, Any]:
     return _clean(model.model_json_schema(by_alias=True))
 
 
+def ordered(schema: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``schema`` (a wire schema built for the options in any order) with its name enums and per-player
+    fields in ``order``: the models are built once per option set, the order the player sees is drawn per
+    request. Other fields keep their places."""
+    rank = {name: i for i, name in enumerate(order)}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        enum = out.get("enum")
+        if isinstance(enum, list) and enum and all(v in rank for v in enum):
+            out["enum"] = sorted(enum, key=rank.__getitem__)
+        props = out.get("properties")
+        if isinstance(props, dict) and any(k in rank for k in props):
+            names = iter(sorted((k for k in props if k in rank), key=rank.__getitem__))
+            keys = [next(names) if k in rank else k for k in props]
+            out["properties"] = {k: props[k] for k in keys}
+            out["required"] = keys
+        return out
+
+    return walk(schema)
+
+
 def extract_json(text: str) -> dict[str, Any] | None:
     """The first JSON object in ``text`` (code fences and surrounding prose tolerated)."""
     text = _FENCE.sub("", text.strip())

@@ -303,7 +303,7 @@ def test_replay_command_runs_streamlit_on_the_app(monkeypatch: pytest.MonkeyPatc
         raise SystemExit(0)
 
     monkeypatch.setattr(os, "execv", execv)
-    monkeypatch.delenv("TRAITORS_DB", raising=False)
+    monkeypatch.setenv("TRAITORS_DB", "sqlite:///before.db")  # restored after the test
     url = "postgresql+psycopg://reader:s3cret-pw@localhost/traitors"
     result = CliRunner().invoke(cli, ["replay", "--db", url, "--port", "8600", "--no-browser"])
     assert result.exit_code == 0, result.output

@@ -66,7 +66,9 @@ def test_api_and_batch_give_the_cli_game(tmp_path) -> None:
     _, tasks = prepare(spec)
     with Store(db) as store:
         for task in tasks:
-            api = run_game(task.scenario, seed=task.seed, agents=list(task.agents))
+            api = run_game(
+                task.scenario, seed=task.seed, agents=list(task.agents), db=f"sqlite:///{tmp_path / 'api.db'}"
+            )
             assert without_id(store.load_events(task.game_id)) == without_id(list(api.events)), task.game_id
 
 

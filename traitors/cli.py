@@ -15,12 +15,17 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+
+try:  # typer 0.29 vendors click as typer._click; older typers use click itself
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
 from rich.markup import escape
 from rich.table import Table
 
 from traitors import runner, transcript
 from traitors.batch.command import batch as batch_command
-from traitors.config import ScenarioError, load_scenario
+from traitors.config import ScenarioError, check_game_id, check_seed, load_scenario
 from traitors.events import (
     Banished,
     BeliefReported,
@@ -184,6 +189,10 @@ def run(
             if llm:
                 loaded = loaded.with_llm("command line", **llm)
             seats = runner.seat_players(loaded, agents)
+            if seed is not None:
+                check_seed(seed + games - 1)  # every seed of the run: seed, seed + 1, ...
+            if game_id is not None:
+                check_game_id(game_id)
         except (ScenarioError, ValueError) as exc:
             fail(str(exc))
         if game_id is not None and games > 1:
@@ -556,6 +565,18 @@ def check_command(db: DbOption = None) -> None:
     raise typer.Exit(1)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point. A bad flag or value (a usage error) is one line on stderr naming it,
+    exit code 2, like every other bad input; Ctrl-C before a command handles it is exit code 130."""
+    try:
+        code = app(list(argv) if argv is not None else None, standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # bare `traitors`: the help, as before
+        exc.show()
+        sys.exit(0)
+    except UsageError as exc:
+        command = exc.ctx.command_path.replace("-", "traitors", 1) if exc.ctx else "traitors"
+        err.print(f"error: {shown(exc.format_message())} (see `{shown(command)} --help`)", soft_wrap=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

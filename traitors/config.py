@@ -11,6 +11,7 @@ import importlib
 import importlib.resources
 import importlib.util
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -198,6 +199,43 @@ class LLMConfig(_Frozen):
     vote_with_beliefs: bool = True
 
 
+#: Longest names and ids, so that every backend's columns hold them (``games.game_id`` is 128 characters,
+#: a scenario name becomes part of a game id, player names are 64 in the model and memory tables).
+MAX_NAME, MAX_GAME_ID = 64, 128
+#: The highest seed: SQLite and PostgreSQL store it as a signed 64-bit integer.
+MAX_SEED = 2**63 - 1
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def identifier_problem(value: str, max_len: int) -> str | None:
+    """Why ``value`` cannot be a name or an id (empty, surrounding spaces, a control or line-breaking
+    character, too long), or ``None``."""
+    if not value.strip():
+        return "must not be empty"
+    if value != value.strip():
+        return "must not start or end with spaces"
+    if _CONTROL.search(value):
+        return "must not contain control characters or line breaks"
+    if len(value) > max_len:
+        return f"must be at most {max_len} characters (got {len(value)})"
+    return None
+
+
+def check_game_id(game_id: str) -> str:
+    """``game_id`` if it is a valid id, else ``ValueError`` naming the problem in one line."""
+    problem = identifier_problem(game_id, MAX_GAME_ID)
+    if problem:
+        raise ValueError(f"game id {game_id!r}: {problem}")
+    return game_id
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` if it is in [0, 2**63 - 1] (what every backend stores), else ``ValueError``."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed {seed}: must be between 0 and {MAX_SEED}")
+    return seed
+
+
 class Scenario(_Frozen):
     """A complete, validated game setting."""
 
@@ -227,13 +265,18 @@ class Scenario(_Frozen):
             raise ValueError(
                 f"traitors: {self.traitors} must be fewer than the {self.players - self.traitors} faithfuls"
             )
+        problem = identifier_problem(self.name, MAX_NAME)
+        if problem:
+            raise ValueError(f"name: {problem}")
         if self.names is not None:
             if len(self.names) != self.players:
                 raise ValueError(f"names: {len(self.names)} given for {self.players} players")
             if len(set(self.names)) != len(self.names):
                 raise ValueError("names: must be unique")
-            if any(not n.strip() or n != n.strip() for n in self.names):
-                raise ValueError("names: must be non-empty, without surrounding spaces")
+            for i, n in enumerate(self.names):
+                problem = identifier_problem(n, MAX_NAME)
+                if problem:
+                    raise ValueError(f"names.{i}: {problem}")
         if self.models is not None:
             if len(self.models) not in (1, self.players):
                 raise ValueError(f"models: {len(self.models)} given: one for every seat, or {self.players}")

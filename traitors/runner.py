@@ -15,7 +15,7 @@ from agents.models.calllog import CallLog
 from agents.models.factory import is_model_spec
 from agents.registry import make_agent
 from memory import Memory, finish_game, with_memory
-from traitors.config import LLMConfig, Scenario, load_scenario
+from traitors.config import LLMConfig, Scenario, check_game_id, check_seed, load_scenario
 from traitors.decisions import Agent
 from traitors.engine import EventSink, Game
 from traitors.events import Event, PlayerInfo
@@ -154,6 +154,9 @@ async def play_game(
     ``max_fallback_rate`` is marked ``degraded`` in the store."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_seed(seed)
+    if game_id is not None:
+        check_game_id(game_id)
     players = seat_players(scenario, agents)
     if probe:
         await check_models(players)

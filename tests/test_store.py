@@ -113,3 +113,12 @@ def test_reading_a_missing_sqlite_file_does_not_create_it(tmp_path) -> None:
     with pytest.raises(StoreError, match="no database at"):
         Store(f"sqlite:///{path}", create=False)
     assert not path.exists()
+
+
+def test_a_64_bit_seed_is_stored_on_every_backend(db_url: str) -> None:
+    from traitors.runner import run_game
+
+    with Store(db_url) as store:
+        state = run_game("quick", seed=2**63 - 1, agents="random", db=store, memory=False)
+        assert store.game(state.game_id)["seed"] == 2**63 - 1
+        assert store.load_events(state.game_id)[0].seed == 2**63 - 1

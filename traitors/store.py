@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     DateTime,
@@ -48,7 +49,7 @@ games = Table(
     metadata,
     Column("game_id", String(128), primary_key=True),
     Column("scenario", String(128), nullable=False),
-    Column("seed", Integer, nullable=False),
+    Column("seed", BigInteger, nullable=False),
     Column("n_players", Integer, nullable=False),
     Column("n_traitors", Integer, nullable=False),
     Column("agents", Text, nullable=False),

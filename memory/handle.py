@@ -8,6 +8,7 @@ Recurring players are recognised by seat name, the only handle a player's view g
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -19,9 +20,19 @@ from traitors.views import PlayerView
 KINDS_WRITABLE = ("plan", "reflection")
 
 
+#: The longest identity the memory tables hold (``memory_items.identity`` is ``String(256)``).
+MAX_IDENTITY = 256
+
+
 def identity_of(player: PlayerInfo) -> str:
-    """The memory identity of a seat: agent spec (model) and persona, or the seat name without one."""
-    return f"{player.agent}|{player.persona or player.name}"
+    """The memory identity of a seat: agent spec (model) and persona, or the seat name without one. A
+    longer one than :data:`MAX_IDENTITY` (an LLM seat's persona line with its strategy hints) is cut and
+    ends with a hash of the whole, so it stays unique and fits the column."""
+    identity = f"{player.agent}|{player.persona or player.name}"
+    if len(identity) <= MAX_IDENTITY:
+        return identity
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return f"{identity[: MAX_IDENTITY - 17]}#{digest}"
 
 
 @runtime_checkable

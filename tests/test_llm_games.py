@@ -19,7 +19,7 @@ from agents.models.fake_server import TRANSPORT_FAULTS, FakeOpenAI
 from agents.models.probe import MESSAGES as PROBE
 from traitors import runner
 from traitors.cli import app
-from traitors.config import parse_scenario
+from traitors.config import load_scenario, parse_scenario
 from traitors.engine import Game
 from traitors.events import (
     BeliefReported,
@@ -378,3 +378,18 @@ def test_a_reply_cut_at_the_token_limit_is_asked_again_with_room(monkeypatch, tm
     assert not any(isinstance(e, DecisionFallback) for e in state.events)
     calls = model_calls(state)
     assert {"error", "retried"} <= {c.outcome for c in calls} and len(set(limits)) > 1
+
+
+def test_llm_seat_personas_are_recorded_and_their_memory_identities_fit(openai_env: FakeOpenAI) -> None:
+    """A model seat's persona (line and hints) is in its PlayerInfo; the memory identity built from it
+    stays unique and fits memory_items.identity (String(256)); offline seats keep "agent|name"."""
+    from memory.handle import MAX_IDENTITY, identity_of
+
+    scenario = load_scenario("paper").model_copy(update={"models": ("openai:o3-mini?reasoning_effort=high",)})
+    players = runner.seat_players(scenario)
+    assert all(p.persona.startswith(f"{p.name}, ") and " Traitor hint: " in p.persona for p in players)
+    identities = [identity_of(p) for p in players]
+    assert len(set(identities)) == len(players) and max(map(len, identities)) <= MAX_IDENTITY
+    off = runner.seat_players(scenario.with_llm(personas=False))
+    assert {p.persona for p in off} == {""} and identity_of(off[0]) == f"{off[0].agent}|{off[0].name}"
+    assert {p.persona for p in runner.seat_players(scenario, "heuristic")} == {""}

@@ -15,11 +15,6 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-
-try:  # typer 0.29 vendors click as typer._click; older typers use click itself
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
 from rich.markup import escape
 from rich.table import Table
 
@@ -42,6 +37,10 @@ from traitors.human import AGENT as HUMAN
 from traitors.state import GameState, replay
 from traitors.store import DamagedGame, Store, StoreError, resolve_url
 from traitors.views import view
+
+#: The base class of bad flags and values, reached through typer's public ``BadParameter`` (typer 0.29
+#: vendors click, older releases use click itself).
+UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 app = typer.Typer(
     add_completion=False,
@@ -570,12 +569,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     exit code 2, like every other bad input; Ctrl-C before a command handles it is exit code 130."""
     try:
         code = app(list(argv) if argv is not None else None, standalone_mode=False)
-    except NoArgsIsHelpError as exc:  # bare `traitors`: the help, as before
-        exc.show()
-        sys.exit(0)
     except UsageError as exc:
-        command = exc.ctx.command_path.replace("-", "traitors", 1) if exc.ctx else "traitors"
-        err.print(f"error: {shown(exc.format_message())} (see `{shown(command)} --help`)", soft_wrap=True)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `traitors`: the help, as before
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path.replace("-", "traitors", 1) if ctx else "traitors"
+        message = exc.format_message()  # type: ignore[attr-defined]
+        err.print(f"error: {shown(message)} (see `{shown(command)} --help`)", soft_wrap=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(130)

@@ -26,6 +26,7 @@ CALL_COLUMNS = [
     "prompt_tokens",
     "completion_tokens",
     "cached_tokens",
+    "reasoning_tokens",
     "attempts",
     "outcome",
     "request_hash",

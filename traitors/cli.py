@@ -142,7 +142,10 @@ def run(
     games: Annotated[int, typer.Option(min=1, help="number of games (seeds seed, seed+1, ...)")] = 1,
     agents: Annotated[
         str | None,
-        typer.Option(help="agent for every seat: heuristic or random (default: the scenario's models)"),
+        typer.Option(
+            help="agent for every seat: heuristic, random, a plugin (traitors agents) or your own "
+            "package.module:Class[?key=value] (default: the scenario's models)"
+        ),
     ] = None,
     model: Annotated[
         str | None,
@@ -267,6 +270,19 @@ def run(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+
+
+@app.command("agents")
+def agents_command() -> None:
+    """List the agents a seat can name: the built-ins and the installed plugins (entry-point group
+    traitors.agents). Models are openai:MODEL, langchain:PROVIDER:MODEL or local; your own agent is an
+    import path package.module:Class (see docs/agents.md)."""
+    from agents.registry import list_agents
+
+    table = Table("agent", "from", "version")
+    for name, source, version in list_agents():
+        table.add_row(shown(name), shown(source), shown(version))
+    out.print(table)
 
 
 @app.command("list")

@@ -32,12 +32,14 @@ NO_RECRUIT = "none"
 
 
 class PlayerInfo(BaseModel):
-    """A seat: its name and who plays it (agent kind or model id), and an optional persona."""
+    """A seat: its name and who plays it (agent kind, model id or import path), an optional persona, and
+    the version of the installed package that provided a custom agent (left out of the JSON when none)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     agent: str
     persona: str = ""
+    version: str = Field("", exclude_if=lambda v: not v)
 
 
 class _Event(BaseModel):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agents.models.calllog import CallLog
 from agents.models.factory import is_model_spec
-from agents.registry import make_agent
+from agents.registry import agent_version, make_agent, spec_of
 from memory import Memory, finish_game, with_memory
 from traitors.config import LLMConfig, Scenario, check_game_id, check_seed, load_scenario
 from traitors.decisions import Agent
@@ -40,17 +40,56 @@ class Tee:
             sink.append(events)
 
 
-def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) -> tuple[PlayerInfo, ...]:
-    """Seats of ``scenario`` played by one agent kind, or one kind per seat (default: the scenario's
-    ``models``, else ``heuristic``). A model seat's ``persona`` records its persona and strategy hints
-    when the scenario's ``llm.personas`` (and ``llm.hints``) are on."""
+#: What may play a seat from Python: a spec string, an ``Agent`` instance, or a zero-argument factory.
+SeatAgent = str | Agent | Callable[[], Agent]
+#: One seat agent for every seat, or one per seat.
+SeatAgents = SeatAgent | Sequence[SeatAgent]
+
+
+def _per_seat(scenario: Scenario, agents: SeatAgents | None) -> list[SeatAgent]:
+    """One seat agent per seat of ``scenario`` (default: the scenario's ``models``, else ``heuristic``)."""
     names = scenario.player_names()
     if agents is None:
         agents = scenario.seat_agents() or "heuristic"
-    kinds = [agents] * len(names) if isinstance(agents, str) else list(agents)
+    if isinstance(agents, str) or not isinstance(agents, Sequence):
+        return [agents] * len(names)
+    kinds = list(agents)
     if len(kinds) != len(names):
         raise ValueError(f"{len(kinds)} agents given for {len(names)} seats")
-    for kind in set(kinds):
+    return kinds
+
+
+def live_agents(scenario: Scenario, agents: SeatAgents | None) -> dict[str, Agent]:
+    """The seats of ``scenario`` played by an ``Agent`` instance or factory given from Python, by name
+    (a factory is called once per seat; one line, a ``ValueError``, when it fails or makes no agent)."""
+    live: dict[str, Agent] = {}
+    for name, given in zip(scenario.player_names(), _per_seat(scenario, agents), strict=True):
+        if isinstance(given, str):
+            continue
+        if isinstance(given, Agent) and not isinstance(given, type):
+            live[name] = given
+            continue
+        try:
+            made = given()
+        except Exception as exc:
+            raise ValueError(f"seat {name}: the agent factory raised {type(exc).__name__}: {exc}") from None
+        if not isinstance(made, Agent):
+            raise ValueError(f"seat {name}: the agent factory made a {type(made).__name__}, not an Agent")
+        live[name] = made
+    return live
+
+
+def seat_players(scenario: Scenario, agents: SeatAgents | None = None) -> tuple[PlayerInfo, ...]:
+    """Seats of ``scenario`` played by one agent, or one per seat: a spec string (built-in kind, model
+    spec, plugin name or import path ``package.module:Class``), an ``Agent`` instance or a zero-argument
+    factory (default: the scenario's ``models``, else ``heuristic``). An object from Python is recorded by
+    its import path when that leads back to it, else as ``python:module.Class`` (not resumable); a custom
+    agent's ``version`` is its installed package's. A model seat's ``persona`` records its persona and
+    strategy hints when the scenario's ``llm.personas`` (and ``llm.hints``) are on."""
+    names = scenario.player_names()
+    given = _per_seat(scenario, agents)
+    kinds = [g if isinstance(g, str) else spec_of(g) for g in given]
+    for kind in {g for g in given if isinstance(g, str)}:
         make_agent(kind)  # fail before anything is written
     llm = scenario.llm
     personas = dict.fromkeys(names, "")
@@ -59,15 +98,27 @@ def seat_players(scenario: Scenario, agents: str | Sequence[str] | None = None) 
 
         seats = zip(names, kinds, strict=True)
         personas = {n: seat_persona(n, llm.hints) if is_model_spec(k) else "" for n, k in seats}
-    return tuple(PlayerInfo(name=n, agent=k, persona=personas[n]) for n, k in zip(names, kinds, strict=True))
+    versions = {k: agent_version(k) for k in set(kinds)}
+    return tuple(
+        PlayerInfo(name=n, agent=k, persona=personas[n], version=versions[k])
+        for n, k in zip(names, kinds, strict=True)
+    )
 
 
 def build_agents(
-    players: Sequence[PlayerInfo], store: Store | None = None, llm: LLMConfig | None = None
+    players: Sequence[PlayerInfo],
+    store: Store | None = None,
+    llm: LLMConfig | None = None,
+    live: dict[str, Agent] | None = None,
 ) -> dict[str, Agent]:
     """One fresh agent per seat, from each seat's agent spec (model agents keep their response cache and
-    call records in ``store``'s database, and play as ``llm``, a scenario's ``llm`` section, says)."""
-    return {p.name: make_agent(p.agent, store=store, **({"config": llm} if llm else {})) for p in players}
+    call records in ``store``'s database, and play as ``llm``, a scenario's ``llm`` section, says), except
+    the seats in ``live``, which keep the agent given from Python."""
+    live = live or {}
+    opts = {"config": llm} if llm else {}
+    return {
+        p.name: live[p.name] if p.name in live else make_agent(p.agent, store=store, **opts) for p in players
+    }
 
 
 def open_memory(store: Store | None, enabled: bool = True) -> Memory | None:
@@ -81,9 +132,10 @@ def _seats(
     mem: Memory | None,
     scenario: Scenario,
     new_game: str | None = None,
+    live: dict[str, Agent] | None = None,
 ) -> dict[str, Agent]:
-    """The seats' agents, wrapped with memory when ``mem`` is given."""
-    seats = build_agents(players, store, scenario.llm)
+    """The seats' agents (``live`` ones as given from Python), wrapped with memory when ``mem`` is given."""
+    seats = build_agents(players, store, scenario.llm, live)
     if mem is None:
         return seats
     return with_memory(seats, players, mem, carry_over=scenario.memory.carry_over, new_game=new_game)
@@ -140,7 +192,7 @@ async def play_game(
     scenario: Scenario | str | Path,
     seed: int,
     *,
-    agents: str | Sequence[str] | None = None,
+    agents: SeatAgents | None = None,
     store: Store | None = None,
     game_id: str | None = None,
     observer: EventSink | None = None,
@@ -148,7 +200,8 @@ async def play_game(
     probe: bool = True,
     max_fallback_rate: float | None = MAX_FALLBACK_RATE,
 ) -> GameState:
-    """Play one new game to the end; every phase's events go to ``store`` then ``observer``. With a store,
+    """Play one new game to the end; every phase's events go to ``store`` then ``observer``. ``agents``: see
+    :func:`seat_players` (``Agent`` instances and factories play their seats as given). With a store,
     agents remember (``memory=False`` turns that off, e.g. for speed tests). ``probe`` first checks that
     every model endpoint answers (:func:`check_models`); an ended game whose fallback share exceeds
     ``max_fallback_rate`` is marked ``degraded`` in the store."""
@@ -158,11 +211,12 @@ async def play_game(
     if game_id is not None:
         check_game_id(game_id)
     players = seat_players(scenario, agents)
+    live = live_agents(scenario, agents)
     if probe:
         await check_models(players)
     game_id = game_id or new_game_id(scenario, seed)
     mem = open_memory(store, memory)
-    seats = _seats(players, store, mem, scenario, new_game=game_id)
+    seats = _seats(players, store, mem, scenario, new_game=game_id, live=live)
     game = Game.create(
         game_id,
         scenario,
@@ -208,7 +262,7 @@ def run_game(
     scenario: Scenario | str | Path = "paper",
     seed: int = 0,
     *,
-    agents: str | Sequence[str] | None = None,
+    agents: SeatAgents | None = None,
     db: str | Store | None = None,
     game_id: str | None = None,
     memory: bool = True,

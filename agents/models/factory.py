@@ -32,8 +32,10 @@ NO_KEY = (
 
 
 def is_model_spec(spec: str) -> bool:
-    """Whether ``spec`` names a model (rather than an offline agent such as ``heuristic``)."""
-    return ":" in spec or spec.strip().partition("?")[0] == "local"
+    """Whether ``spec`` names a model (``openai:…``, ``langchain:…``, ``local``…) rather than an offline agent
+    such as ``heuristic`` or an import path such as ``mypkg.sleuth:Sleuth`` (``agents.registry``)."""
+    head = spec.strip().partition("?")[0]
+    return head == "local" or (":" in head and head.partition(":")[0] in OPTIONS)
 
 
 def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:

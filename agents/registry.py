@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 
 from agents.heuristic import HeuristicAgent
 from agents.models.factory import check_options, is_model_spec
+from agents.person import SPEC as PERSON
+from agents.person import PersonAgent
 from agents.random_agent import RandomAgent
 from traitors.config import did_you_mean
 from traitors.decisions import Agent
@@ -28,6 +30,7 @@ from traitors.decisions import Agent
 _FACTORIES: dict[str, Callable[[], Agent]] = {
     "random": RandomAgent,
     "heuristic": HeuristicAgent,
+    PERSON: PersonAgent,  # a person at the terminal (traitors play --as NAME)
 }
 
 #: Names ``make_agent`` knows, sorted.

@@ -285,6 +285,76 @@ def agents_command() -> None:
     out.print(table)
 
 
+@app.command("play")
+def play_command(
+    scenario: Annotated[
+        str, typer.Option(help="bundled name (paper, classic, quick) or a YAML path (./my.yaml)")
+    ] = "quick",
+    as_: Annotated[str | None, typer.Option("--as", help="the seat you play (a player name)")] = None,
+    agents: Annotated[
+        str | None,
+        typer.Option(help="agent of every other seat (default: the scenario's models, else heuristic)"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="the game's seed (default: random, printed)")] = None,
+    db: DbOption = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="continue a game you left")] = None,
+    game_id: Annotated[str | None, typer.Option("--game-id", help="id for the new game")] = None,
+) -> None:
+    """Sit at the table: play one seat in the terminal against any other seats. At each decision you see
+    exactly your player's view and type one answer a line (a statement; a name from the options, a unique
+    prefix will do; NAME=P pairs for beliefs); piped standard input works the same. quit (or the end of
+    input) leaves the game stored, to continue with --resume ID."""
+    from agents.person import SPEC, Quit
+
+    if resume is None:
+        try:
+            loaded = load_scenario(scenario)
+            names = loaded.player_names()
+            if as_ not in names:
+                raise ValueError(f"--as: name the seat you play, one of {', '.join(names)}")
+            others = runner.seat_players(loaded, agents)
+            seating = [SPEC if p.name == as_ else p.agent for p in others]
+            runner.seat_players(loaded, seating)
+            first = seed if seed is not None else random.SystemRandom().randrange(2**31)
+            check_seed(first)
+            if game_id is not None:
+                check_game_id(game_id)
+        except (ScenarioError, ValueError) as exc:
+            fail(str(exc))
+    elif as_ is not None or agents is not None or seed is not None or game_id is not None:
+        fail("--resume continues the stored game as it was seated; drop --as, --agents, --seed and --game-id")
+    store = open_store(db)
+    try:
+        if resume is not None:
+            matches = store.find_games(resume)
+            if len(matches) != 1:
+                fail(f"no game {resume!r} in {store.url}" if not matches else f"{resume!r} is ambiguous")
+            gid = matches[0]
+            coro = runner.resume(store, gid)
+        else:
+            gid = game_id or runner.new_game_id(loaded, first)
+            if store.game(gid) is not None:
+                fail(f"game {gid} already exists in {store.url}; use --resume {gid}")
+            err.print(f"[dim]game {gid} (seed {first}); type quit to leave it[/]")
+            coro = runner.play_game(loaded, first, agents=seating, store=store, game_id=gid)
+        try:
+            state = asyncio.run(coro)
+        except Quit:
+            err.print(f"you left game {gid}; its finished phases are stored: traitors play --resume {gid}")
+            raise typer.Exit(0) from None
+        except ValueError as exc:
+            fail(str(exc))
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    traitors = ", ".join(n for n, r in state.roles.items() if r == "traitor")
+    out.print(
+        f"[bold]{shown(state.game_id)}[/]: {state.winner} win on day {state.day} (Traitors: "
+        f"{shown(traitors)}; stored in {store.url})"
+    )
+
+
 @app.command("list")
 def list_games(
     db: DbOption = None,

@@ -33,9 +33,22 @@ class Quit(BaseException):
     the game stops at the last stored phase, resumable."""
 
 
-def _read_line() -> str | None:
-    """One line from standard input (``None`` at its end); completion of names at a terminal."""
+def _complete(options: tuple[str, ...], text: str, index: int) -> str | None:
+    """The ``index``-th option that begins with ``text`` (readline's completer protocol)."""
+    found = [o for o in options if o.lower().startswith(text.lower())]
+    return found[index] if index < len(found) else None
+
+
+def _read_line(options: tuple[str, ...] = ()) -> str | None:
+    """One line from standard input (``None`` at its end); at a terminal, Tab completes ``options``."""
     if sys.stdin.isatty():
+        try:
+            import readline
+
+            readline.set_completer(lambda text, i: _complete(options, text, i))
+            readline.parse_and_bind("tab: complete")
+        except ImportError:  # no readline (Windows): no completion
+            pass
         try:
             return input("> ")
         except EOFError:
@@ -47,7 +60,9 @@ def _read_line() -> str | None:
 class PersonAgent:
     """Shows its player's view (new events since the last question, role, who is alive) and asks."""
 
-    def __init__(self, read: Callable[[], str | None] = _read_line, console: Console | None = None) -> None:
+    def __init__(
+        self, read: Callable[[tuple[str, ...]], str | None] = _read_line, console: Console | None = None
+    ) -> None:
         self.read, self.console, self.seen = read, console or Console(stderr=True), 0
 
     def _show(self, view: PlayerView, request: DecisionRequest) -> None:
@@ -77,7 +92,7 @@ class PersonAgent:
         """Ask until the answer is legal; ``Quit`` on ``quit`` or the end of input."""
         self._show(view, request)
         while True:
-            line = self.read()
+            line = self.read(request.options or FIXED_OPTIONS.get(request.kind, ()))
             if line is None or line.strip().lower() in ("quit", "exit"):
                 raise Quit
             typed = line.strip()

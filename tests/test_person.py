@@ -49,6 +49,8 @@ def test_a_person_plays_a_game_to_the_end_from_piped_input(tmp_path: Path) -> No
     assert {e.decided_by for e in alex} == {"human"}
     assert "not a legal answer" in result.output  # a blank statement or a name not on the ballot: asked again
     assert "The Traitors are" not in result.output  # no narration: only Alex's view
+    scored = CliRunner().invoke(app, ["metrics", "--db", db])  # scored like any game
+    assert scored.exit_code == 0 and "FCR" in scored.output
 
 
 def test_quitting_keeps_the_game_resumable(tmp_path: Path) -> None:

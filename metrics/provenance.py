@@ -8,8 +8,8 @@ belief report or statement is dropped. Outcomes (TSR, FSR, traitor_win, win, sur
 decisions, ``traitors.runner``) are left out; ``fallbacks=True`` counts both.
 
 The "model seats" rule is the runner's (``traitors.runner.fallback_report``): a seat whose agent spec names a
-model (:func:`is_model_spec`, the same test as ``agents.models.factory.is_model_spec``, which this package
-may not import); every seat when no seat of the game is a model.
+model (:func:`traitors.provenance.is_model_spec`, the one rule every package shares); every seat when no seat
+of the game is a model.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.tidy import PerGame, game_codes
+from traitors.provenance import is_model_spec
 
 #: The ``decided_by`` value of a decision the seat did not make (an LLM agent's heuristic fallback chose,
 #: or the engine abstained). Every other value (agent, model, retry, human) is the seat's own play.
@@ -29,14 +30,6 @@ OUTCOME_STATUSES: tuple[str, ...] = ("finished",)
 WITH_DEGRADED: tuple[str, ...] = ("finished", "degraded")
 #: The decision tables: table → its column naming the deciding seat.
 DECISION_TABLES = {"votes": "voter", "statements": "speaker", "beliefs": "observer"}
-
-
-def is_model_spec(spec: object) -> bool:
-    """Whether an agent spec names a language model (``openai:gpt-4o-mini``, ``langchain:…``, ``local``)
-    rather than an offline agent (``heuristic``, ``random``, ``human``)."""
-    if not isinstance(spec, str):
-        return False
-    return ":" in spec or spec.strip().partition("?")[0] == "local"
 
 
 def outcome_statuses(fallbacks: bool = False) -> tuple[str, ...]:

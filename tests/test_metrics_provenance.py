@@ -174,18 +174,12 @@ def test_no_decisions_means_nan_rates(tmp_path: Path) -> None:
 
 
 def test_model_spec_rule_is_the_agents_one() -> None:
-    specs = [
-        "heuristic",
-        "random",
-        "human",
-        "scripted",
-        "local",
-        "local?threads=2",
-        " local ",
-        "local:x.gguf",
-    ]
-    specs += ["openai:gpt-4o-mini", "langchain:openai:gpt-4o", "openai:gpt-4o?timeout=30", "m1"]
-    assert [is_model_spec(s) for s in specs] == [agents_is_model_spec(s) for s in specs]
+    models = ["local", "local?threads=2", " local ", "local:x.gguf", "openai:gpt-4o-mini"]
+    models += ["langchain:openai:gpt-4o", "openai:gpt-4o?timeout=30"]
+    others = ["heuristic", "random", "human", "person", "scripted", "m1", "mypkg.sleuth:Sleuth"]
+    others += ["python:tests.x.Agent", "localish", "opneai:gpt-4o"]
+    assert is_model_spec is agents_is_model_spec  # one rule for the runner, batches, agents and metrics
+    assert all(is_model_spec(s) for s in models) and not any(is_model_spec(s) for s in others)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,20 @@ from traitors.events import (
     VoteCast,
 )
 
+#: The backends a model spec names: ``openai:MODEL``, ``langchain:PROVIDER:MODEL``, ``local[:PATH]``.
+MODEL_BACKENDS: tuple[str, ...] = ("openai", "langchain", "local")
+
+
+def is_model_spec(spec: object) -> bool:
+    """Whether an agent spec names a language model (``openai:gpt-4o-mini``, ``langchain:…``, ``local``)
+    rather than an offline agent (``heuristic``, ``random``, ``human``) or an import path such as
+    ``mypkg.sleuth:Sleuth``: the one rule the runner, batches, agents and metrics share."""
+    if not isinstance(spec, str):
+        return False
+    head = spec.strip().partition("?")[0]
+    return head == "local" or (":" in head and head.partition(":")[0] in MODEL_BACKENDS)
+
+
 #: The ``decided_by`` values that are the seat's own play (what by-model metrics count by default).
 OWN_PLAY: frozenset[str] = frozenset({"agent", "model", "retry", "human"})
 #: The kinds of decision whose engine fallback leaves no decision event, only a ``DecisionFallback``.

@@ -22,6 +22,7 @@ from agents.models.cache import Cached, ResponseCache
 from agents.models.prices import PRICES, Price, price_of
 from agents.models.recorder import Recorder
 from agents.models.wrappers import Limit, Retry
+from traitors.provenance import is_model_spec
 
 __all__ = ["backend_for", "build_model", "is_model_spec", "model_label", "price_of", "split_spec"]
 
@@ -29,13 +30,6 @@ NO_KEY = (
     "OPENAI_API_KEY is not set: export it (or set OPENAI_BASE_URL for a local server), "
     "or play offline with --agents heuristic or --model local"
 )
-
-
-def is_model_spec(spec: str) -> bool:
-    """Whether ``spec`` names a model (``openai:…``, ``langchain:…``, ``local``…) rather than an offline agent
-    such as ``heuristic`` or an import path such as ``mypkg.sleuth:Sleuth`` (``agents.registry``)."""
-    head = spec.strip().partition("?")[0]
-    return head == "local" or (":" in head and head.partition(":")[0] in OPTIONS)
 
 
 def split_spec(spec: str) -> tuple[str, str, dict[str, str]]:

@@ -118,8 +118,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         else pd.read_csv(path, keep_default_na=False, na_values=[""])
     )
     name = path.stem
-    if name == "players" and "persona" in frame.columns:  # load_frames never leaves it missing; CSV reads
-        frame["persona"] = frame["persona"].astype(object).fillna("")  # an empty persona back as missing
+    for col in (
+        "persona",
+        "version",
+    ):  # load_frames never leaves them missing; CSV reads an empty one as missing
+        if name == "players" and col in frame.columns:
+            frame[col] = frame[col].astype(object).fillna("")
     if name in SCHEMA:
         return conform(frame, name)
     if name == "metrics":

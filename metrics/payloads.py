@@ -135,8 +135,8 @@ def _parse_python(
 
 def parse_seats(text: str) -> pd.DataFrame:
     """Seats of newline-delimited ``GameCreated`` payloads: game_id, player, model (the seat's agent),
-    persona."""
-    cols = ["game_id", "player", "model", "persona"]
+    persona, version (of the package that provided a custom agent; empty otherwise)."""
+    cols = ["game_id", "player", "model", "persona", "version"]
     if not text:
         return pd.DataFrame(columns=cols)
     if pa_json is not None:
@@ -149,7 +149,7 @@ def parse_seats(text: str) -> pd.DataFrame:
                 f: flat.field(f)
                 if f in {flat.type.field(i).name for i in range(flat.type.num_fields)}
                 else pa.nulls(len(flat), pa.string())
-                for f in ("name", "agent", "persona")
+                for f in ("name", "agent", "persona", "version")
             }
             return pd.DataFrame(
                 {
@@ -157,12 +157,13 @@ def parse_seats(text: str) -> pd.DataFrame:
                     "player": fields["name"].to_pandas(),
                     "model": fields["agent"].to_pandas(),
                     "persona": fields["persona"].to_pandas().fillna(""),
+                    "version": fields["version"].to_pandas().fillna(""),
                 }
             )
         except pa.ArrowException:  # pragma: no cover
             pass
     rows = [
-        (o["game_id"], p["name"], p["agent"], p.get("persona", ""))
+        (o["game_id"], p["name"], p["agent"], p.get("persona", ""), p.get("version", ""))
         for o in map(json.loads, text.split("\n"))
         for p in o["players"]
     ]

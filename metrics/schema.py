@@ -33,6 +33,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "player": "str",
         "model": "str",
         "persona": "str",
+        "version": "str",
         "initial_role": "role",
         "final_role": "role",
         "alive_at_end": "bool",

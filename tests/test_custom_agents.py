@@ -136,6 +136,12 @@ def test_the_worked_example_plays_through_the_cli_by_import_path(tmp_path: Path)
     assert {p.agent for p in created(db, "cli").players} == {"agents.majority:MajorityAgent?floor=0.05"}
     version = created(db, "cli").players[0].version
     assert version  # agents is part of the installed traitors distribution
+    from metrics import load_frames
+
+    players = load_frames(db)["players"]
+    assert set(players["version"]) == {version} and set(players["model"]) == {
+        "agents.majority:MajorityAgent?floor=0.05"
+    }
     result = CliRunner().invoke(app, [*args[:-3], "--game-id", "cli2", "--agents", f"{MODULE}:Sleuth"])
     assert result.exit_code == 0, result.output
 

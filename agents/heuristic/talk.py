@@ -16,8 +16,9 @@ from traitors.views import PlayerView
 def _case(rng: random.Random, tracker: Tracker, x: str, private: bool) -> list[str]:
     """One or two sentences on why ``x`` is suspect, from the strongest evidence about them."""
     me = tracker.me
-    items = [e for e in E.reasons(tracker, x, positive=True, private=private)
-             if e[1] != me or e[0].endswith("_me")]  # what x did to me: told in the first person
+    items = [
+        e for e in E.reasons(tracker, x, positive=True, private=private) if e[1] != me or e[0].endswith("_me")
+    ]  # what x did to me: told in the first person
     if items:
         out = [line(rng, ACCUSE, items[0][0], x=x, o=items[0][1])]
         second = next((e for e in items[1:] if e[0] != items[0][0]), None)

@@ -109,16 +109,7 @@ def win_rate_figure(
                 part.loc[part["metric"] == metric, "model"].astype(str)
             )
             rows = rows.reindex(models)
-            x = np.arange(len(models)) + (i - 0.5) * width
-            err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]).clip(min=0)
-            ax.bar(x, rows["mean"], width, yerr=np.nan_to_num(err), capsize=3, label=role, color=COLORS[role])
-            for xi, (mean, n, chance) in enumerate(
-                zip(rows["mean"], rows["games"], rows["chance"], strict=True)
-            ):
-                if np.isfinite(mean):
-                    ax.text(x[xi], 0.02, f"{int(n)}", ha="center", va="bottom", fontsize=6, color="white")
-                if np.isfinite(chance):
-                    ax.hlines(chance, x[xi] - width / 2, x[xi] + width / 2, **CHANCE_STYLE)
+            _bars(ax, rows, np.arange(len(models)) + (i - 0.5) * width, width, role)
         ax.set_xticks(np.arange(len(models)), models, rotation=20 if len(models) > 3 else 0)
         ax.set_xlim(-0.6, len(models) - 0.4)
         ax.set_ylim(0, 1)
@@ -126,6 +117,18 @@ def win_rate_figure(
         ax.set_title(f"{scenario} (n = {games} games; dashed: chance)", fontsize=8)
     axes[0].legend(frameon=False, fontsize=7)
     return fig
+
+
+def _bars(ax: matplotlib.axes.Axes, rows: pd.DataFrame, x: np.ndarray, width: float, label: str) -> None:
+    """One series of summary rows as bars at ``x`` with their 95% CIs, each bar's n games written on it and
+    its chance level (``rows["chance"]``) as a dashed segment."""
+    err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]).clip(min=0)
+    ax.bar(x, rows["mean"], width, yerr=np.nan_to_num(err), capsize=3, label=label, color=COLORS[label])
+    for xi, (mean, n, chance) in enumerate(zip(rows["mean"], rows["games"], rows["chance"], strict=True)):
+        if np.isfinite(mean) and np.isfinite(n):
+            ax.text(x[xi], 0.02, f"{int(n)}", ha="center", va="bottom", fontsize=6, color="white")
+        if np.isfinite(chance):
+            ax.hlines(chance, x[xi] - width / 2, x[xi] + width / 2, **CHANCE_STYLE)
 
 
 def accuracy_figure(
@@ -148,16 +151,7 @@ def accuracy_figure(
                 part.loc[part["metric"] == metric, "population"].astype(str)
             )
             rows = rows.reindex(pops)
-            x = np.arange(len(pops)) + (i - 0.5) * width
-            err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]).clip(min=0)
-            ax.bar(
-                x, rows["mean"], width, yerr=np.nan_to_num(err), capsize=3, label=metric, color=COLORS[metric]
-            )
-            for xi, (chance, n) in enumerate(zip(rows["chance"], rows["games"], strict=True)):
-                if np.isfinite(chance):
-                    ax.hlines(chance, x[xi] - width / 2, x[xi] + width / 2, **CHANCE_STYLE)
-                if np.isfinite(n):
-                    ax.text(x[xi], 0.02, f"{int(n)}", ha="center", va="bottom", fontsize=6, color="white")
+            _bars(ax, rows, np.arange(len(pops)) + (i - 0.5) * width, width, metric)
         ax.set_xticks(np.arange(len(pops)), pops, rotation=20 if len(pops) > 3 else 0)
         ax.set_xlim(-0.6, len(pops) - 0.4)
         ax.set_ylim(0, 1)
